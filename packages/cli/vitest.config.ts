@@ -14,6 +14,7 @@ export default defineConfig({
     },
   },
   test: {
+    globalSetup: ['./test/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // TF.js tests are CPU-heavy: one file at a time keeps a 2-core machine responsive.

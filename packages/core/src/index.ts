@@ -1,1 +1,13 @@
-export const placeholder = true;
+export { isPolicyError, PolicyError, type PolicyErrorCode, type PolicyErrorOptions } from './errors';
+export { exportPlan } from './export';
+export { fingerprint, hashBytes, verifyFrozen } from './fingerprint';
+export { formatCount, formatPlan, formatSummaryLine, planToJSON } from './format';
+export { discriminativeFactors, layerwiseFactors } from './lr';
+export { splitPath } from './model';
+export { diffPlans, planFreeze } from './plan';
+export { definePolicy, parsePolicy, validatePolicy } from './policy';
+export { freezeAllBut, freezeTo } from './presets';
+export { scheduleBoundaries, warmupFactor } from './schedule';
+export { compileSelector, formatSelector, selectParams } from './selectors';
+export { editDistance, nearestNames } from './suggest';
+export * from './types';

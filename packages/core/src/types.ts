@@ -80,7 +80,7 @@ export type BatchNormMode = 'frozen' | 'train';
 
 export interface LrSpec {
   /** MMEngine `lr_mult`: factor for every parameter the selector matches; several matches multiply. */
-  mult?: ReadonlyArray<{ select: Selector; factor: number }>;
+  mult?: ReadonlyArray<{ select: Selector; factor: number; strict?: boolean }>;
   /** fastai `slice(lo, hi)`: ordered groups (first = earliest), factors spread geometrically from `lo` to `hi`. */
   discriminative?: { groups: readonly Selector[]; lo: number; hi: number };
   /**
@@ -100,18 +100,32 @@ export type ScheduleStep =
    * ULMFiT gradual unfreezing: groups ordered earliest→latest; at `start + i*every` the group
    * `groups[n-1-i]` is unfreezed (the top first).
    */
-  | { kind: 'gradual'; groups: readonly Selector[]; every: number; start?: number }
+  | { kind: 'gradual'; groups: readonly Selector[]; every: number; start?: number; strict?: boolean }
   /**
    * Lightning `BackboneFinetuning`: `select` is unfreezed at epoch `at`; its LR factor is
    * `initialRatio` then, multiplied by `growth` each later epoch, capped at `cap` (default 1 =
    * the head's rate).
    */
-  | { kind: 'warmup'; select: Selector; at: number; initialRatio?: number; growth?: number; cap?: number }
+  | {
+      kind: 'warmup';
+      select: Selector;
+      at: number;
+      initialRatio?: number;
+      growth?: number;
+      cap?: number;
+      strict?: boolean;
+    }
   /**
    * FreezeOut / progressive freezing for speed: groups ordered earliest→latest; at
    * `start + i*every` the group `groups[i]` is frozen (the bottom first).
    */
-  | { kind: 'progressive-freeze'; groups: readonly Selector[]; every: number; start?: number };
+  | {
+      kind: 'progressive-freeze';
+      groups: readonly Selector[];
+      every: number;
+      start?: number;
+      strict?: boolean;
+    };
 
 export interface PolicySpec {
   /** Parameters that no rule matches: `trainable` (default) or `frozen`. */
@@ -130,6 +144,8 @@ export interface AppliedRule {
   /** Where it came from in the policy, e.g. `rules[2]` or `schedule[0].groups[1]`. */
   source: string;
   strict: boolean;
+  /** The rule's `note`, if any. */
+  note?: string;
 }
 
 export interface PlanEntry {
@@ -148,6 +164,12 @@ export interface PlanEntry {
   /** Only for BatchNorm layers: how the layer runs during training. */
   bnMode?: 'inference' | 'train';
   fixed: boolean;
+  /**
+   * Why `trainable` is what it is: a rule (`decidedBy`), the policy default, a buffer (never
+   * trainable), a fixed parameter (inference-only runtime), or `batchNorm: 'train'` keeping a BN
+   * parameter trainable.
+   */
+  decision?: 'rule' | 'default' | 'buffer' | 'fixed' | 'batchNorm';
 }
 
 export interface LayerSummary {
@@ -158,6 +180,9 @@ export interface LayerSummary {
   trainableParams: number;
   frozenParams: number;
   tensors: number;
+  /** Buffer tensors (BN moving statistics) of the layer and their scalars; not in `params`. */
+  buffers?: number;
+  bufferParams?: number;
   state: 'trainable' | 'frozen' | 'partial' | 'none';
   bnMode?: 'inference' | 'train';
   /** Deciding rule indices seen among its parameters. */
@@ -219,4 +244,38 @@ export interface FrozenCheck {
   /** Frozen names present before but absent after. */
   missing: string[];
   checked: number;
+}
+
+/** Where a parameter sits in the model, for selectors over the ordered layer list. */
+export interface MatchContext {
+  /** Index of the parameter's layer in the ordered layer list (order of first appearance). */
+  layerIndex: number;
+  layerCount: number;
+}
+
+/** A parsed selector. `source` is its canonical string form. */
+export interface CompiledSelector {
+  source: string;
+  /** Layer-range selectors need `ctx`; without it they match nothing. */
+  test(p: ParamInfo, ctx?: MatchContext): boolean;
+}
+
+export type PlanFormat = 'table' | 'markdown' | 'json';
+
+export interface FormatOptions {
+  /** Rows per layer (default) or per parameter. */
+  by?: 'layer' | 'parameter';
+  /** Show at most this many rows; the rest are summarised in one line. */
+  maxRows?: number;
+}
+
+export type ExportTarget = 'pytorch' | 'paddle';
+
+export interface ExportOptions {
+  /** Python variable that holds the model (default `model`). */
+  modelVar?: string;
+  /** Optimizer class in `torch.optim` / `paddle.optimizer` (default `AdamW`). */
+  optimizer?: string;
+  /** Base learning rate (default 1e-3). */
+  lr?: number;
 }

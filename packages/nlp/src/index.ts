@@ -1,1 +1,47 @@
-export const placeholder = true;
+export {
+  EmbeddingCache,
+  type EmbeddingCacheOptions,
+  type EmbeddingCacheStats,
+  embedCached,
+  encoderCacheKey,
+} from './cache';
+export {
+  type ClassifierTrainOptions,
+  type ClassifierTrainResult,
+  type Evaluation,
+  type Prediction,
+  TextClassifier,
+  type TextClassifierOptions,
+  textClassifier,
+  trainTextClassifier,
+} from './classifier';
+export {
+  type DelimitedOptions,
+  parseCsv,
+  parseDelimited,
+  parseJsonl,
+  parseTsv,
+  type ReadOptions,
+  readCsv,
+  readDataset,
+  readJsonl,
+  readTsv,
+  type TextDataset,
+} from './data';
+export type { EmbedOptions, TextEncoder } from './encoder';
+export { ENCODER_PREFIX } from './encoder';
+export { NlpError, type NlpErrorCode } from './errors';
+export { buildHead, CLASSIFIER_LAYER, type HeadSpec } from './head';
+export { type EncoderSpec, loadEncoder } from './load-encoder';
+export { onnxParams, readOnnxGraph } from './onnx-params';
+export { cosine, l2normalize, type Pooling, poolHidden } from './pooling';
+export { SENTIMENT_LABELS, sentimentDataset } from './sentiment';
+export { type SplitOptions, seededRandom, stratifiedSplit, subset } from './split';
+export {
+  loadTransformersEncoder,
+  resolveRuntime,
+  type TransformersEncoderSpec,
+  type TransformersRuntime,
+} from './transformers-encoder';
+export { loadUseLiteEncoder, type UseLiteEncoderSpec } from './use-lite-encoder';
+export { UseTokenizer, type UseVocabulary } from './use-tokenizer';

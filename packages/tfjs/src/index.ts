@@ -1,1 +1,41 @@
-export const placeholder = true;
+export { type ApplyPlanOptions, type ApplyPolicyOptions, applyPlan, applyPolicy } from './apply';
+export { type BatchNormRunMode, fixFrozenBatchNorm, getBatchNormMode, setBatchNormMode } from './batchnorm';
+export {
+  CHECKPOINT_JSON,
+  type CheckpointMeta,
+  type LoadedCheckpoint,
+  loadCheckpoint,
+  type SaveCheckpointArgs,
+  saveCheckpoint,
+} from './checkpoint';
+export { type LossName, type TrainData, type XY } from './data';
+export { FrostlineTfjsError, type FrostlineTfjsErrorCode } from './errors';
+export type { CacheStatus, EpochLogs, TrainContext, TrainEvent, TrainListener } from './events';
+export { trainEvents } from './stream';
+export {
+  fileSystemIO,
+  loadModel,
+  registerFileSystemRouters,
+  saveModel,
+  toArtifacts,
+} from './io';
+export { type OptimizerConfig, type OptimizerName, type OptimizerState, ParamOptimizer } from './optimizer';
+export { listParams, paramName } from './params';
+export {
+  copyWeightsByName,
+  type EarlyStoppingOptions,
+  policyFromModel,
+  resume,
+  type TrainOptions,
+  type TrainResult,
+  train,
+} from './train';
+export {
+  BACKEND_ORDER,
+  type BackendCandidate,
+  type BackendChoice,
+  type SelectBackendOptions,
+  selectBackend,
+  wasmBinaryDir,
+} from './backend';
+export { registerWasmGradKernels, wasmGradKernelConfigs } from './kernels/register';

@@ -1,1 +1,33 @@
-export const placeholder = true;
+export { type ArtifactOptions, modelFromArtifacts } from './artifacts';
+export { augment, augmentation, type AugmentOptions } from './augment';
+export {
+  type Backbone,
+  type CreateBackboneOptions,
+  type Stage,
+  type StageClassifier,
+  createBackbone,
+  truncateBackbone,
+} from './backbone';
+export type { BackboneOptions } from './build-utils';
+export { checkCompatible, type ImageDataset, type ImageSplit } from './dataset';
+export { type DescribeOptions, describeBackbone } from './describe';
+export { VisionError, type VisionErrorCode } from './errors';
+export { detectFamily, type Family } from './families';
+export { readModelFolder, writeModelFolder } from './fs-io';
+export { HEAD_STAGE_ALIASES, type HeadOptions, withHead } from './head';
+export { type DecodeOptions, decodeImage, imageFromPixels } from './image';
+export {
+  type ImageFolderDataset,
+  type ImageFolderOptions,
+  type ImageFolderReport,
+  imageFolder,
+} from './image-folder';
+export { type LoadBackboneOptions, loadBackbone, PRETRAINED_URLS } from './load-backbone';
+export { MNIST_TRAIN_PER_DIGIT, type MnistDataset, type MnistOptions, mnistDataset } from './mnist';
+export { type MnistCnnOptions, mnistCnn } from './mnist-cnn';
+export { type MobileNetV1Options, mobileNetV1 } from './mobilenet-v1';
+export { type MobileNetV2Options, makeDivisible, mobileNetV2 } from './mobilenet-v2';
+export { type LoadPretrainedOptions, type PretrainedName, loadPretrained } from './pretrained';
+export { type PreprocessMode, preprocessImages, toChannels } from './preprocess';
+export { createRng, type Rng } from './random';
+export { type ResNetOptions, resNet18, resNet34, resNet50 } from './resnet';

@@ -1,0 +1,80 @@
+import type { DemoOptions } from './args.js';
+import type { Logger, Table } from './print.js';
+import type { Sizes } from './sizes.js';
+
+/** What every part gets: options, sizes, the logger, and the collector for report.html. */
+export interface DemoContext {
+  opts: DemoOptions;
+  sizes: Sizes;
+  log: Logger;
+  report: ReportCollector;
+  /** The backend the demo selected (fastest that works) and why. */
+  backend: { name: string; reason: string };
+}
+
+/** One training run as the report shows it (curves, plans, timing). */
+export interface ReportRun {
+  name: string;
+  /** Per-epoch logs: loss, acc, val_loss, val_acc … */
+  history: Array<Record<string, number>>;
+  /** Plans per epoch (from @frostline/tfjs `train`). */
+  plans: unknown[];
+  /** Per-epoch wall time and split, cache status. */
+  timing?: unknown;
+  cache?: unknown;
+  config?: Record<string, unknown>;
+  /** The raw TrainResult, for renderers that take it whole. */
+  result?: unknown;
+}
+
+export interface ReportSection {
+  title: string;
+  /** Preformatted text (a plan table, an export snippet). */
+  text?: string;
+  table?: Table;
+}
+
+export class ReportCollector {
+  readonly runs: ReportRun[] = [];
+  readonly sections: ReportSection[] = [];
+  addRun(run: ReportRun): void {
+    this.runs.push(run);
+  }
+  addSection(section: ReportSection): void {
+    this.sections.push(section);
+  }
+}
+
+/** Thrown by a part that cannot run (a package not built or an export missing): the demo prints it and goes on. */
+export class PartSkipped extends Error {
+  override name = 'PartSkipped';
+}
+
+/**
+ * Imports a workspace package lazily so one missing/unbuilt package degrades one part instead of
+ * crashing the demo, and checks the exports that part needs.
+ */
+export async function need<T extends object>(
+  pkg: string,
+  load: () => Promise<T>,
+  exportsNeeded: readonly string[],
+): Promise<T> {
+  let mod: T;
+  try {
+    mod = await load();
+  } catch (err) {
+    throw new PartSkipped(
+      `${pkg} could not be loaded (${firstLine(err)}). Build it with \`npx pnpm@10.34.9 --filter ${pkg} build\` or run \`npm run demo\` from the repo root.`,
+    );
+  }
+  const missing = exportsNeeded.filter((k) => typeof (mod as Record<string, unknown>)[k] !== 'function');
+  if (missing.length > 0) {
+    throw new PartSkipped(`${pkg} does not export ${missing.join(', ')} yet (is it fully built?)`);
+  }
+  return mod;
+}
+
+export function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0] ?? msg;
+}

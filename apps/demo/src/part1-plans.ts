@@ -1,0 +1,163 @@
+/**
+ * Part 1 — the seed's first two cases in frostline terms.
+ *  (a) freeze only `linear.weight` of a 10×10 linear layer;
+ *  (b) freeze `fc1` of a 100→50→10 model, with an extra `fc10` layer: the seed's `'fc1' in name`
+ *      test also freezes `fc10`, a whole-segment selector never does.
+ * Then the same policy on a real TF.js model: train a few steps and show fc1 bit-identical, fc2 changed.
+ */
+import type { ParamInfo, Plan, PolicySpec } from '@frostline/core';
+import type { DemoContext } from './context.js';
+import { need } from './context.js';
+import { formatTable, heading } from './print.js';
+import { weightValues } from './weights.js';
+
+export interface Part1Result {
+  linear: { plan: Plan; table: string; summary: string };
+  mlp: { plan: Plan; table: string; summary: string; pytorch: string; naiveFrozen: string[] };
+  tfjs?: {
+    rows: Array<{ name: string; frozen: boolean; before: string; after: string; identical: boolean }>;
+    verified: boolean;
+    changedFrozen: string[];
+    finalLoss: number;
+  };
+}
+
+/** PyTorch-style parameter lists for the two seed models. */
+export const LINEAR_PARAMS: ParamInfo[] = [
+  { name: 'linear.weight', shape: [10, 10], layer: 'linear', layerType: 'Linear' },
+  { name: 'linear.bias', shape: [10], layer: 'linear', layerType: 'Linear' },
+];
+
+export const MLP_PARAMS: ParamInfo[] = [
+  { name: 'fc1.weight', shape: [50, 100], layer: 'fc1', layerType: 'Linear' },
+  { name: 'fc1.bias', shape: [50], layer: 'fc1', layerType: 'Linear' },
+  { name: 'fc2.weight', shape: [10, 50], layer: 'fc2', layerType: 'Linear' },
+  { name: 'fc2.bias', shape: [10], layer: 'fc2', layerType: 'Linear' },
+  { name: 'fc10.weight', shape: [10, 10], layer: 'fc10', layerType: 'Linear' },
+  { name: 'fc10.bias', shape: [10], layer: 'fc10', layerType: 'Linear' },
+];
+
+export const LINEAR_POLICY: PolicySpec = { rules: [{ freeze: 'linear.weight', note: 'seed case 1' }] };
+export const FC1_POLICY: PolicySpec = { rules: [{ freeze: 'fc1', note: 'seed case 2' }] };
+
+export async function runPart1(ctx: DemoContext): Promise<Part1Result> {
+  const { log } = ctx;
+  const core = await need('@frostline/core', () => import('@frostline/core'), [
+    'definePolicy',
+    'planFreeze',
+    'formatPlan',
+    'formatSummaryLine',
+    'exportPlan',
+  ]);
+
+  log(heading('Part 1 — the seed’s first two cases as frostline plans'));
+
+  // (a) one weight of one layer.
+  const linearPlan = core.planFreeze(LINEAR_PARAMS, core.definePolicy(LINEAR_POLICY));
+  const linearTable = core.formatPlan(linearPlan, 'table', { by: 'parameter' });
+  const linearSummary = core.formatSummaryLine(linearPlan);
+  log('\n(a) nn.Linear(10, 10), policy { rules: [{ freeze: "linear.weight" }] }');
+  log(linearTable);
+  log(linearSummary);
+
+  // (b) fc1 of 100→50→10 (+ fc10).
+  const mlpPlan = core.planFreeze(MLP_PARAMS, core.definePolicy(FC1_POLICY));
+  const mlpTable = core.formatPlan(mlpPlan, 'table', { by: 'parameter' });
+  const mlpSummary = core.formatSummaryLine(mlpPlan);
+  const naiveFrozen = MLP_PARAMS.map((p) => p.name).filter((n) => n.includes('fc1'));
+  log('\n(b) 100→50→10 model with an extra fc10 layer, policy { rules: [{ freeze: "fc1" }] }');
+  log(mlpTable);
+  log(mlpSummary);
+  log(`frostline freezes:            ${mlpPlan.frozenNames().join(', ')}`);
+  log(`the seed's \`'fc1' in name\`:  ${naiveFrozen.join(', ')}   ← also catches fc10`);
+  const pytorch = core.exportPlan(mlpPlan, 'pytorch', { modelVar: 'model', optimizer: 'SGD', lr: 0.01 });
+  log('\nPyTorch export of (b):');
+  log(pytorch);
+
+  ctx.report.addSection({ title: 'Part 1a — freeze linear.weight of nn.Linear(10, 10)', text: `${linearTable}\n${linearSummary}` });
+  ctx.report.addSection({
+    title: 'Part 1b — freeze fc1 of 100→50→10 (+ fc10)',
+    text: `${mlpTable}\n${mlpSummary}\n\nthe seed's 'fc1' in name would freeze: ${naiveFrozen.join(', ')}\n\n${pytorch}`,
+  });
+
+  const result: Part1Result = {
+    linear: { plan: linearPlan, table: linearTable, summary: linearSummary },
+    mlp: { plan: mlpPlan, table: mlpTable, summary: mlpSummary, pytorch, naiveFrozen },
+  };
+  result.tfjs = await tfjsCheck(ctx, core);
+  return result;
+}
+
+async function tfjsCheck(
+  ctx: DemoContext,
+  core: typeof import('@frostline/core'),
+): Promise<Part1Result['tfjs']> {
+  const { log, sizes } = ctx;
+  const ftf = await need('@frostline/tfjs', () => import('@frostline/tfjs'), ['train', 'listParams']);
+  const tf = await import('@tensorflow/tfjs');
+
+  log('\n(b) on a real TF.js model: dense fc1 100→50, fc2 50→10, fc10 10→10; train, then compare fingerprints');
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ name: 'fc1', inputShape: [100], units: 50, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.opts.seed }) }),
+      tf.layers.dense({ name: 'fc2', units: 10, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.opts.seed + 1 }) }),
+      tf.layers.dense({ name: 'fc10', units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.opts.seed + 2 }) }),
+    ],
+  });
+  const n = 128;
+  const x = tf.randomNormal([n, 100], 0, 1, 'float32', ctx.opts.seed);
+  const labels = tf.randomUniform([n], 0, 10, 'int32', ctx.opts.seed + 3);
+  const y = tf.oneHot(labels, 10).toFloat();
+  labels.dispose();
+  try {
+    const before = core.fingerprint(weightValues(model, ftf));
+    const result = await ftf.train(model, { x, y }, {
+      policy: FC1_POLICY,
+      epochs: sizes.p1Epochs,
+      batchSize: 32,
+      optimizer: 'adam',
+      learningRate: 0.01,
+      loss: 'categoricalCrossentropy',
+      metrics: ['accuracy'],
+      seed: ctx.opts.seed,
+      verifyFrozen: 'epoch',
+    });
+    const after = core.fingerprint(weightValues(model, ftf));
+    const plan = result.plans[result.plans.length - 1] as Plan;
+    const check = core.verifyFrozen(plan, before, after);
+    const rows = Object.keys(before).map((name) => ({
+      name,
+      frozen: plan.get(name)?.trainable === false,
+      before: short(before[name]),
+      after: short(after[name]),
+      identical: before[name] === after[name],
+    }));
+    log(
+      formatTable({
+        columns: ['parameter', 'frozen', 'fingerprint before', 'fingerprint after', 'bit-identical'],
+        rows: rows.map((r) => [r.name, r.frozen, r.before, r.after, r.identical]),
+      }),
+    );
+    const last = result.history[result.history.length - 1] as Record<string, number> | undefined;
+    const finalLoss = Number(last?.loss ?? Number.NaN);
+    log(
+      `verifyFrozen: ${check.ok ? 'ok' : 'FAILED'} (${check.checked} frozen tensors checked${check.changed.length ? `, changed: ${check.changed.join(', ')}` : ''}); ${sizes.p1Epochs} epochs, final loss ${finalLoss.toFixed(4)}, backend ${result.backend}`,
+    );
+    ctx.report.addSection({
+      title: 'Part 1b on TF.js — fingerprints before/after training',
+      table: {
+        columns: ['parameter', 'frozen', 'fingerprint before', 'fingerprint after', 'bit-identical'],
+        rows: rows.map((r) => [r.name, r.frozen, r.before, r.after, r.identical]),
+      },
+    });
+    return { rows, verified: check.ok, changedFrozen: check.changed, finalLoss };
+  } finally {
+    x.dispose();
+    y.dispose();
+    model.dispose();
+  }
+}
+
+function short(h: string | undefined): string {
+  return h === undefined ? '–' : h.slice(0, 12);
+}

@@ -1,0 +1,167 @@
+/**
+ * Part 3 — the real pretrained MobileNetV2 (nsfwjs-shipped weights) with a new head, and the
+ * activation cache. Two policies:
+ *   (a) head only: the whole backbone is a frozen prefix, so the cache holds pooled backbone features;
+ *   (b) last stage + head: the cache can hold activations only up to the last stage's input.
+ * Per-epoch times: the first epoch builds the cache, later epochs hit it; an uncached run of the same
+ * policy (cache: 'off') shows what every epoch would cost without it.
+ */
+import type { PolicySpec } from '@frostline/core';
+import type * as tfTypes from '@tensorflow/tfjs';
+import { useBackendFor } from './backend.js';
+import type { DemoContext } from './context.js';
+import { need } from './context.js';
+import { accuracy, splitDigits, toRgb, toTensors } from './data.js';
+import { formatTable, heading, ms, pct } from './print.js';
+
+export interface Part3Run {
+  name: string;
+  policy: 'head' | 'last-stage+head';
+  cache: 'auto' | 'off';
+  epochMs: number[];
+  cacheStatus: string[];
+  testAcc: number;
+  trainable: number;
+  total: number;
+  backend: string;
+  history: Array<Record<string, number>>;
+}
+
+export interface Part3Result {
+  lastStage: string;
+  runs: Part3Run[];
+}
+
+export async function runPart3(ctx: DemoContext): Promise<Part3Result> {
+  const { log, sizes, opts } = ctx;
+  const vision = await need('@frostline/vision', () => import('@frostline/vision'), ['loadPretrained', 'withHead']);
+  const ftf = await need('@frostline/tfjs', () => import('@frostline/tfjs'), ['train']);
+  const tf = await import('@tensorflow/tfjs');
+
+  log(heading('Part 3 — pretrained MobileNetV2 (nsfwjs weights) + new head: the activation cache'));
+  const digits = Array.from({ length: sizes.p3Classes }, (_, i) => i);
+  const split = splitDigits(digits, sizes.p3TestPerClass, opts.seed + 7);
+  const train28 = toTensors(tf, split.train, sizes.p3TrainPerClass, opts.seed + 8);
+  const test28 = toTensors(tf, split.test, sizes.p3TestPerClass, opts.seed + 9);
+  const size = sizes.p3InputSize;
+
+  const backbone = await vision.loadPretrained('mobilenet_v2', { inputSize: size });
+  const stages = backbone.stages.map((s) => s.name);
+  const lastStage = [...stages].reverse().find((s) => /^stage\d+$/.test(s)) ?? (stages[stages.length - 1] as string);
+  log(
+    `backbone ${backbone.name} at ${size}×${size}: ${backbone.model.countParams().toLocaleString('en-US')} params, stages ${stages.join(', ')}; task: MNIST digits ${digits.join('/')} as RGB ${size}×${size}, ${train28.labels.length} train / ${test28.labels.length} test images`,
+  );
+
+  const rgbTrain = tf.tidy(() => backbone.preprocess(toRgb(tf, train28.x, size)));
+  const rgbTest = tf.tidy(() => backbone.preprocess(toRgb(tf, test28.x, size)));
+  train28.x.dispose();
+  test28.x.dispose();
+
+  const policies: Record<Part3Run['policy'], PolicySpec> = {
+    head: { default: 'frozen', rules: [{ unfreeze: 'head', note: 'new head only' }] },
+    'last-stage+head': { default: 'frozen', rules: [{ unfreeze: [lastStage, 'head'], note: 'last stage + head' }] },
+  };
+  const plan: Array<{ policy: Part3Run['policy']; cache: Part3Run['cache']; epochs: number }> = [
+    { policy: 'head', cache: 'auto', epochs: sizes.p3Epochs },
+    { policy: 'head', cache: 'off', epochs: Math.min(2, sizes.p3Epochs) },
+    { policy: 'last-stage+head', cache: 'auto', epochs: sizes.p3Epochs },
+    { policy: 'last-stage+head', cache: 'off', epochs: 1 },
+  ];
+
+  const runs: Part3Run[] = [];
+  try {
+    for (const p of plan) {
+      // A fresh copy per run: withHead may share layers with its backbone, and (b) trains the last stage.
+      const fresh = await vision.loadPretrained('mobilenet_v2', { inputSize: size });
+      const headed = vision.withHead(fresh, { numClasses: sizes.p3Classes });
+      const backend = await useBackendFor(ctx, p.policy === 'head' ? 'inference-convs' : 'train-convs');
+      const epochMs: number[] = [];
+      const cacheStatus: string[] = [];
+      const name = `MobileNetV2 ${p.policy}, cache ${p.cache}`;
+      log(`\n${name} (${backend})`);
+      let t = performance.now();
+      const result = await ftf.train(headed.model, { train: { x: rgbTrain, y: train28.y }, validation: { x: rgbTest, y: test28.y } }, {
+        policy: policies[p.policy],
+        aliases: headed.aliases,
+        epochs: p.epochs,
+        batchSize: sizes.p3BatchSize,
+        optimizer: 'adam',
+        learningRate: 1e-3,
+        loss: 'categoricalCrossentropy',
+        metrics: ['accuracy'],
+        seed: opts.seed,
+        cache: p.cache,
+        verifyFrozen: 'end',
+        onEvent: (e) => {
+          if (e.type === 'cache') {
+            const c = e as { status?: string; prefixLayers?: number; ms?: number };
+            cacheStatus.push(`${c.status}${c.prefixLayers !== undefined ? ` (${c.prefixLayers} layers)` : ''}`);
+          }
+          if (e.type === 'epochEnd') {
+            const now = performance.now();
+            const ee = e as { epoch: number; logs?: Record<string, number> };
+            epochMs.push(now - t);
+            const l = ee.logs ?? {};
+            log(
+              `  epoch ${ee.epoch + 1}: ${ms(now - t).padStart(8)}  loss ${Number(l.loss).toFixed(4)}  acc ${pct(Number(l.acc ?? l.accuracy))}  val_acc ${pct(Number(l.val_acc ?? l.val_accuracy))}`,
+            );
+            t = now;
+          }
+        },
+      });
+      const planLast = result.plans[result.plans.length - 1];
+      const testAcc = accuracy(tf, headed.model, rgbTest, test28.labels, sizes.p3BatchSize);
+      const run: Part3Run = {
+        name,
+        policy: p.policy,
+        cache: p.cache,
+        epochMs,
+        cacheStatus,
+        testAcc,
+        trainable: planLast?.summary.trainableParams ?? 0,
+        total: planLast?.summary.totalParams ?? 0,
+        backend,
+        history: result.history as unknown as Array<Record<string, number>>,
+      };
+      runs.push(run);
+      if (p.cache === 'auto') {
+        ctx.report.addRun({
+          name,
+          history: run.history,
+          plans: result.plans,
+          timing: result.timing,
+          cache: result.cache,
+          config: { backbone: backbone.name, inputSize: size, policy: policies[p.policy], epochs: p.epochs, batchSize: sizes.p3BatchSize, backend },
+          result,
+        });
+      }
+      headed.model.dispose();
+      fresh.model.dispose();
+    }
+  } finally {
+    rgbTrain.dispose();
+    rgbTest.dispose();
+    train28.y.dispose();
+    test28.y.dispose();
+  }
+
+  const table = {
+    title: 'MobileNetV2: per-epoch time with and without the activation cache',
+    columns: ['policy', 'cache', 'trainable', 'epoch 1', 'later epochs (mean)', 'speed-up vs uncached', 'test acc', 'cache events'],
+    rows: runs.map((r) => {
+      const later = r.epochMs.slice(1);
+      const laterMean = later.length ? later.reduce((a, b) => a + b, 0) / later.length : Number.NaN;
+      const uncached = runs.find((u) => u.policy === r.policy && u.cache === 'off');
+      const uncachedMean = uncached ? uncached.epochMs.reduce((a, b) => a + b, 0) / uncached.epochMs.length : Number.NaN;
+      const speedup = r.cache === 'auto' && Number.isFinite(laterMean) ? `${(uncachedMean / laterMean).toFixed(1)}×` : '–';
+      return [r.policy, r.cache, r.trainable, ms(r.epochMs[0] ?? Number.NaN), Number.isFinite(laterMean) ? ms(laterMean) : '–', speedup, pct(r.testAcc), r.cacheStatus.join('; ') || '–'];
+    }),
+  };
+  log('');
+  log(formatTable(table));
+  ctx.report.addSection({ title: 'Part 3 — MobileNetV2 activation cache', table });
+  backbone.model.dispose();
+  return { lastStage, runs };
+}
+
+export type { tfTypes };

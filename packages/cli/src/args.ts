@@ -1,0 +1,294 @@
+import { parseArgs } from 'node:util';
+import { CliError } from './errors';
+
+/** Options every command takes. */
+export interface GlobalFlags {
+  json: boolean;
+  debug: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+export type ParsedCommand =
+  | { command: 'help'; topic?: string; flags: GlobalFlags }
+  | { command: 'version'; flags: GlobalFlags }
+  | {
+      command: 'plan';
+      flags: GlobalFlags;
+      model: string;
+      policy: string;
+      format: 'table' | 'markdown' | 'json';
+      by: 'layer' | 'parameter';
+      epoch: number;
+      maxRows?: number;
+    }
+  | { command: 'train'; flags: GlobalFlags; config?: string; resume?: string; output?: string }
+  | {
+      command: 'export';
+      flags: GlobalFlags;
+      model: string;
+      policy: string;
+      to: 'pytorch' | 'paddle';
+      epoch: number;
+      modelVar?: string;
+      lr?: number;
+    };
+
+export const COMMANDS = ['plan', 'train', 'export', 'help'] as const;
+
+const GLOBAL_OPTIONS = {
+  json: { type: 'boolean' },
+  debug: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+const COMMAND_OPTIONS = {
+  plan: {
+    policy: { type: 'string', short: 'p' },
+    format: { type: 'string', short: 'f' },
+    by: { type: 'string' },
+    epoch: { type: 'string' },
+    'max-rows': { type: 'string' },
+  },
+  train: {
+    config: { type: 'string', short: 'c' },
+    resume: { type: 'string' },
+    output: { type: 'string', short: 'o' },
+  },
+  export: {
+    policy: { type: 'string', short: 'p' },
+    model: { type: 'string', short: 'm' },
+    to: { type: 'string' },
+    epoch: { type: 'string' },
+    'model-var': { type: 'string' },
+    lr: { type: 'string' },
+  },
+} as const;
+
+export const HELP: Record<'main' | 'plan' | 'train' | 'export', string> = {
+  main: `frostline: declarative, verifiable and fast parameter freezing
+
+Usage:
+  frostline plan <model> --policy <file> [--format table|markdown|json]
+  frostline train --config <run.yaml|json> [--resume <dir>] [--output <dir>]
+  frostline export --policy <file> --model <model> --to pytorch|paddle
+
+<model> is a built-in name (linear-10x10, mlp-100-50-10, mnist-cnn, mobilenet_v2, mobilenet_v1,
+resnet18, resnet34, resnet50, use-lite), a folder with model.json, a Hugging Face model folder
+(config.json + onnx/), or a JSON file listing parameters ([{ "name", "shape" }, ...]).
+
+Options on every command:
+  --json       machine-readable output (JSON; train prints one JSON event per line)
+  --debug      print stack traces on errors
+  -h, --help   show help for a command
+  -v, --version
+
+Exit codes: 0 ok, 1 the run failed, 2 bad usage or bad input, 130 train stopped by Ctrl-C
+(after saving a checkpoint). Run 'frostline <command> --help' for a command's options.`,
+  plan: `Usage: frostline plan <model> --policy <file> [options]
+
+Shows which parameters a policy freezes: per layer, parameters, trainable, frozen and the deciding
+rule, then the one-line summary.
+
+Options:
+  -p, --policy <file>    policy file (.yaml, .yml or .json)
+  -f, --format <f>       table (default), markdown or json
+      --by <unit>        layer (default) or parameter
+      --epoch <n>        evaluate schedules at this 0-based epoch (default 0)
+      --max-rows <n>     cut long tables
+      --json             JSON object with the summary and the per-layer plan`,
+  train: `Usage: frostline train --config <run.yaml|json> [options]
+
+Trains a model as the config says, writing into the output folder: model/ (TF.js layers model),
+metrics.json, plans.json, report.html and checkpoint/.
+
+Options:
+  -c, --config <file>    run config (.yaml, .yml or .json); see the README for its keys
+      --resume <dir>     continue from a run folder (or its checkpoint/ folder); without
+                         --config, the run folder's config.json is used
+  -o, --output <dir>     override the config's output folder
+      --json             one JSON event per line instead of progress bars
+
+Ctrl-C saves a checkpoint and exits with code 130; resume with --resume <output>.`,
+  export: `Usage: frostline export --policy <file> --model <model> --to pytorch|paddle [options]
+
+Prints a Python snippet that applies the same plan in PyTorch (requires_grad_) or Paddle
+(stop_gradient), with optimizer parameter groups for the learning-rate factors.
+
+Options:
+  -p, --policy <file>    policy file (.yaml, .yml or .json)
+  -m, --model <model>    model whose parameter names the plan uses
+      --to <target>      pytorch or paddle
+      --epoch <n>        evaluate schedules at this 0-based epoch (default 0)
+      --model-var <v>    Python variable holding the model (default: model)
+      --lr <x>           base learning rate written into the optimizer
+      --json             JSON object with the snippet`,
+};
+
+function rewriteParseError(error: unknown, command: string): CliError {
+  const e = error as { code?: string; message?: string };
+  const where = command ? `'frostline ${command}'` : "'frostline'";
+  const helpCmd = command ? `frostline ${command} --help` : 'frostline --help';
+  const option = /'([^']+)'/.exec(e.message ?? '')?.[1];
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    return new CliError('UNKNOWN_OPTION', `unknown option '${option}' for ${where}; run '${helpCmd}'`);
+  }
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    return new CliError('BAD_OPTION', `option '${option}' needs a value; run '${helpCmd}'`);
+  }
+  if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    return new CliError('USAGE', `unexpected argument '${option}' for ${where}; run '${helpCmd}'`);
+  }
+  return new CliError('USAGE', `${(e.message ?? String(error)).split('\n')[0]}; run '${helpCmd}'`);
+}
+
+function intOption(value: string | undefined, name: string, fallback: number, min = 0): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) {
+    throw new CliError('BAD_OPTION', `--${name} must be an integer ≥ ${min}, got '${value}'`);
+  }
+  return n;
+}
+
+function enumOption<T extends string>(
+  value: string | undefined,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new CliError('BAD_OPTION', `--${name} must be one of ${allowed.join(', ')}, got '${value}'`);
+  }
+  return value as T;
+}
+
+function required(value: string | undefined, name: string, command: string): string {
+  if (value === undefined || value === '') {
+    throw new CliError(
+      'MISSING_OPTION',
+      `missing --${name} for 'frostline ${command}'; run 'frostline ${command} --help'`,
+    );
+  }
+  return value;
+}
+
+/** Parses argv (without `node` and the script) into one command. Throws `CliError` (exit 2). */
+export function parseCommandLine(argv: readonly string[]): ParsedCommand {
+  const first = argv.find((a) => !a.startsWith('-'));
+  const command = first ?? '';
+  const at = first === undefined ? -1 : argv.indexOf(first);
+  const rest = argv.filter((_, i) => i !== at);
+
+  if (command === '' || command === 'help') {
+    let parsed: { values: Record<string, unknown>; positionals: string[] };
+    try {
+      parsed = parseArgs({ args: rest, options: GLOBAL_OPTIONS, allowPositionals: true, strict: true });
+    } catch (error) {
+      throw rewriteParseError(error, '');
+    }
+    const flags = toFlags(parsed.values);
+    if (flags.version) return { command: 'version', flags };
+    return { command: 'help', topic: parsed.positionals[0], flags };
+  }
+  if (!(command in COMMAND_OPTIONS)) {
+    const known = COMMANDS.join(', ');
+    const close = COMMANDS.find((c) => c.startsWith(command.slice(0, 2)));
+    throw new CliError(
+      'UNKNOWN_COMMAND',
+      `unknown command '${command}'${close ? ` (did you mean '${close}'?)` : ''}; commands: ${known}`,
+    );
+  }
+  const name = command as keyof typeof COMMAND_OPTIONS;
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: { ...GLOBAL_OPTIONS, ...COMMAND_OPTIONS[name] },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw rewriteParseError(error, name);
+  }
+  const flags = toFlags(parsed.values);
+  if (flags.help) return { command: 'help', topic: name, flags };
+  if (flags.version) return { command: 'version', flags };
+  const v = parsed.values as Record<string, string | undefined>;
+  const positionals = parsed.positionals;
+
+  if (name === 'plan') {
+    if (positionals.length === 0) {
+      throw new CliError(
+        'MISSING_OPTION',
+        "missing <model> for 'frostline plan'; e.g. 'frostline plan mlp-100-50-10 --policy policy.yaml'",
+      );
+    }
+    if (positionals.length > 1) {
+      throw new CliError(
+        'USAGE',
+        `'frostline plan' takes one <model>, got ${positionals.length}: ${positionals.join(' ')}`,
+      );
+    }
+    const maxRows = v['max-rows'] === undefined ? undefined : intOption(v['max-rows'], 'max-rows', 0, 1);
+    const format = enumOption(v.format, 'format', ['table', 'markdown', 'json'] as const, 'table');
+    return {
+      command: 'plan',
+      flags,
+      model: positionals[0]!,
+      policy: required(v.policy, 'policy', 'plan'),
+      format,
+      by: enumOption(v.by, 'by', ['layer', 'parameter'] as const, 'layer'),
+      epoch: intOption(v.epoch, 'epoch', 0),
+      ...(maxRows === undefined ? {} : { maxRows }),
+    };
+  }
+  if (positionals.length > 0) {
+    throw new CliError(
+      'USAGE',
+      `unexpected argument '${positionals[0]}' for 'frostline ${name}'; run 'frostline ${name} --help'`,
+    );
+  }
+  if (name === 'train') {
+    if (v.resume === undefined) required(v.config, 'config', 'train');
+    return {
+      command: 'train',
+      flags,
+      ...(v.config === undefined ? {} : { config: v.config }),
+      ...(v.resume === undefined ? {} : { resume: v.resume }),
+      ...(v.output === undefined ? {} : { output: v.output }),
+    };
+  }
+  let lr: number | undefined;
+  if (v.lr !== undefined) {
+    lr = Number(v.lr);
+    if (!Number.isFinite(lr) || lr <= 0)
+      throw new CliError('BAD_OPTION', `--lr must be a positive number, got '${v.lr}'`);
+  }
+  return {
+    command: 'export',
+    flags,
+    policy: required(v.policy, 'policy', 'export'),
+    model: required(v.model, 'model', 'export'),
+    to: enumOption(required(v.to, 'to', 'export'), 'to', ['pytorch', 'paddle'] as const, 'pytorch'),
+    epoch: intOption(v.epoch, 'epoch', 0),
+    ...(v['model-var'] === undefined ? {} : { modelVar: v['model-var'] }),
+    ...(lr === undefined ? {} : { lr }),
+  };
+}
+
+function toFlags(values: Record<string, unknown>): GlobalFlags {
+  return {
+    json: values.json === true,
+    debug: values.debug === true,
+    help: values.help === true,
+    version: values.version === true,
+  };
+}
+
+/** Cheap pre-scan so errors thrown while parsing still honour --json / --debug. */
+export function scanGlobalFlags(argv: readonly string[]): Pick<GlobalFlags, 'json' | 'debug'> {
+  return { json: argv.includes('--json'), debug: argv.includes('--debug') };
+}

@@ -1,0 +1,107 @@
+import type { AppliedRule, LayerSummary, Plan, PlanEntry, PlanSummary } from '@frostline/core';
+
+/** One epoch of a run, as the report and metrics.json show it. Epochs are 0-based. */
+export interface EpochRecord {
+  epoch: number;
+  loss?: number;
+  acc?: number;
+  valLoss?: number;
+  valAcc?: number;
+  /** Wall time of the epoch, and the parts spent in the frozen prefix and the trainable rest. */
+  ms?: number;
+  frozenMs?: number;
+  trainableMs?: number;
+  examplesPerSec?: number;
+  /** Activation cache status in this epoch: built, hit, invalidated, disabled. */
+  cache?: string;
+}
+
+/** What a report needs of a plan; a core `Plan` is one (extra members are ignored). */
+export interface PlanSnapshot {
+  epoch: number;
+  summary: PlanSummary;
+  layers: readonly LayerSummary[];
+  rules: readonly AppliedRule[];
+  entries?: readonly PlanEntry[];
+}
+
+export interface CacheRecord {
+  epoch?: number;
+  status: string;
+  reason?: string;
+  ms?: number;
+  prefixLayers?: number;
+}
+
+/** Everything a report shows about one training run. The CLI writes it; the demo builds its own. */
+export interface RunRecord {
+  title?: string;
+  task?: string;
+  model?: string;
+  createdAt?: string;
+  backend?: string;
+  status?: 'completed' | 'interrupted' | 'stopped-early' | 'failed';
+  epochs: EpochRecord[];
+  /** One per epoch (index = epoch), or fewer when the plan never changes. */
+  plans: PlanSnapshot[];
+  /** Ordered stages of the model (vision backbones): the frost map brackets them. */
+  stages?: ReadonlyArray<{ name: string; layers: readonly string[] }>;
+  cache?: CacheRecord[];
+  test?: { loss?: number; acc?: number; examples?: number };
+  dataset?: { train?: number; validation?: number; test?: number; classes?: readonly string[] };
+  totalMs?: number;
+  /** The run's configuration, shown as is. */
+  config?: unknown;
+  notes?: string[];
+}
+
+/** A plan as plain JSON (core's Plan carries methods); what plans.json stores. */
+export function snapshotPlan(plan: PlanSnapshot, withEntries = true): PlanSnapshot {
+  return {
+    epoch: plan.epoch,
+    summary: { ...plan.summary },
+    rules: plan.rules.map((r) => ({ ...r })),
+    layers: plan.layers.map((l) => ({ ...l, rules: [...l.rules] })),
+    ...(withEntries && plan.entries
+      ? { entries: plan.entries.map((e) => ({ ...e, shape: [...e.shape] })) }
+      : {}),
+  };
+}
+
+export function isPlan(value: unknown): value is Plan {
+  return !!value && typeof value === 'object' && 'summary' in value && 'layers' in value;
+}
+
+/** What `epochRecordsFrom` reads of a tfjs TrainResult (structural, so no TF.js import here). */
+export interface TrainResultLike {
+  history: ReadonlyArray<{ epoch: number; loss: number; acc?: number; val_loss?: number; val_acc?: number }>;
+  plans?: readonly PlanSnapshot[];
+  timing?: { epochMs?: readonly number[] };
+}
+
+/** Turns a tfjs `train` result into the report's epoch records (history + per-epoch wall time). */
+export function epochRecordsFrom(result: TrainResultLike): EpochRecord[] {
+  const ms = result.timing?.epochMs ?? [];
+  // A resumed result's history starts before the epochs it timed: align timings to the end.
+  const offset = result.history.length - ms.length;
+  return result.history.map((h, i) => ({
+    epoch: h.epoch,
+    loss: h.loss,
+    ...(h.acc !== undefined ? { acc: h.acc } : {}),
+    ...(h.val_loss !== undefined ? { valLoss: h.val_loss } : {}),
+    ...(h.val_acc !== undefined ? { valAcc: h.val_acc } : {}),
+    ...(i - offset >= 0 && ms[i - offset] !== undefined ? { ms: ms[i - offset] } : {}),
+  }));
+}
+
+/** A RunRecord from a tfjs `train` result plus what only the caller knows (title, model, config). */
+export function runRecordFrom(
+  result: TrainResultLike,
+  extra: Omit<RunRecord, 'epochs' | 'plans'> = {},
+): RunRecord {
+  return {
+    ...extra,
+    epochs: epochRecordsFrom(result),
+    plans: (result.plans ?? []).map((p) => snapshotPlan(p, false)),
+  };
+}

@@ -1,0 +1,17 @@
+import { indexModel } from '../src/model';
+import { matchIndex, parseSelector } from '../src/selectors';
+import { planFreeze } from '../src/plan';
+const names: any[] = [];
+for (let b = 0; b < 6250; b++) for (const m of ['attention.self.query','attention.self.key','attention.self.value','attention.output.dense','attention.output.LayerNorm','intermediate.dense','output.dense','output.LayerNorm']) for (const w of ['weight','bias']) names.push({name: `encoder.layer.${b}.${m}.${w}`, shape:[768], layerType:'Linear'});
+const T = (label: string, f: () => unknown) => { f(); const t = performance.now(); for (let i = 0; i < 3; i++) f(); console.log(label, ((performance.now() - t) / 3).toFixed(1)); };
+const re = /(^|[./])encoder[./]layer[./]17($|[./])/;
+T('1 regex pass', () => { let c = 0; for (const p of names) if (re.test(p.name)) c++; return c; });
+const re2 = /^(?:.*[./])?LayerNorm[./][^./]*$/;
+T('1 glob pass', () => { let c = 0; for (const p of names) if (re2.test(p.name)) c++; return c; });
+T('index', () => indexModel(names));
+const ix = indexModel(names);
+T('name match', () => matchIndex(ix, parseSelector('encoder.layer.17')));
+T('glob match', () => matchIndex(ix, parseSelector('**.LayerNorm.*')));
+T('plan 1 rule', () => planFreeze(names, { rules: [{ freeze: 'encoder.layer.17' }] }));
+T('alloc entries', () => { const out = []; for (const p of names) out.push({ name: p.name, shape: p.shape, size: 1, layer: 'x', layerIndex: 1, kind: 'parameter', trainable: true, decidedBy: null, lrFactor: 1, fixed: false, decision: 'rule' }); return out; });
+T('map 100k', () => { const m = new Map(); for (const p of names) m.set(p.name, p); return m; });

@@ -1,0 +1,12 @@
+const names: string[] = [];
+for (let b = 0; b < 6250; b++) for (const m of ['attention.self.query','attention.self.key','attention.self.value','attention.output.dense','attention.output.LayerNorm','intermediate.dense','output.dense','output.LayerNorm']) for (const w of ['weight','bias']) names.push(`encoder.layer.${b}.${m}.${w}`);
+const T = (label: string, f: () => unknown) => { f(); const t = performance.now(); for (let i = 0; i < 5; i++) f(); console.log(label, ((performance.now() - t) / 5).toFixed(1)); };
+const re = /(^|[./])encoder[./]layer[./]17($|[./])/;
+T('1 regex pass', () => { let c = 0; for (const p of names) if (re.test(p)) c++; return c; });
+T('lastIndexOf+slice', () => { let c = 0; for (const p of names) { const cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('/')); c += p.slice(0, cut).length; } return c; });
+T('map.set', () => { const m = new Map(); for (const p of names) m.set(p, 1); return m; });
+const pre = names.map((p) => p.slice(0, p.lastIndexOf('.')));
+const m = new Map(pre.map((p) => [p, 1]));
+T('map.get fresh slices', () => { let c = 0; for (const p of names) c += m.get(p.slice(0, p.lastIndexOf('.'))) ?? 0; return c; });
+T('6 pushes', () => { const l: number[][] = [[],[],[],[],[],[]]; for (let i = 0; i < names.length; i++) for (let k = 0; k < 6; k++) l[k]!.push(i); return l; });
+T('objects', () => names.map((name, i) => ({ name, i, a: 1, b: true, c: null })));

@@ -1,0 +1,43 @@
+/** Stable codes: callers (CLI, demo) branch on these, never on message text. */
+export type NlpErrorCode =
+  | 'MODEL_NOT_FOUND'
+  | 'MODEL_FILE_MISSING'
+  | 'MODEL_FILE_INVALID'
+  | 'RUNTIME_UNAVAILABLE'
+  | 'RUNTIME_BROKEN'
+  | 'BAD_OPTION'
+  | 'POOLING_UNAVAILABLE'
+  | 'DATA_PARSE'
+  | 'DATA_MISSING_COLUMN'
+  | 'DATA_EMPTY_TEXT'
+  | 'DATA_UNKNOWN_LABEL'
+  | 'DATA_SINGLE_CLASS'
+  | 'DATA_EMPTY'
+  | 'CACHE_IO';
+
+/** The one error class of @frostline/nlp: what was wrong, and (in `hint`) how to fix it. */
+export class NlpError extends Error {
+  readonly code: NlpErrorCode;
+  readonly hint?: string;
+  /** 1-based line of the input file, for data errors. */
+  readonly line?: number;
+  readonly file?: string;
+
+  constructor(
+    code: NlpErrorCode,
+    message: string,
+    opts: { hint?: string; line?: number; file?: string; cause?: unknown } = {},
+  ) {
+    const where = opts.file
+      ? `${opts.file}${opts.line ? `:${opts.line}` : ''}: `
+      : opts.line
+        ? `line ${opts.line}: `
+        : '';
+    super(`${where}${message}${opts.hint ? `\n  hint: ${opts.hint}` : ''}`, { cause: opts.cause });
+    this.name = 'NlpError';
+    this.code = code;
+    if (opts.hint !== undefined) this.hint = opts.hint;
+    if (opts.line !== undefined) this.line = opts.line;
+    if (opts.file !== undefined) this.file = opts.file;
+  }
+}

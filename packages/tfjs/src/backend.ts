@@ -1,0 +1,194 @@
+import * as tf from '@tensorflow/tfjs';
+import { FrostlineTfjsError } from './errors';
+import { registerWasmGradKernels } from './kernels/register';
+
+/** The runtimes selectBackend knows, fastest first. */
+export type BackendCandidate = 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
+
+export const BACKEND_ORDER: readonly BackendCandidate[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+
+export interface SelectBackendOptions {
+  /** Force one runtime; throws FrostlineTfjsError('BACKEND_UNAVAILABLE') if it cannot be used. */
+  prefer?: BackendCandidate;
+  /** Do not log the choice. */
+  quiet?: boolean;
+  /** Where the one line about the choice goes (default: console.info). */
+  logger?: (message: string) => void;
+  /** wasm only: folder or URL prefix holding the tfjs-backend-wasm*.wasm files (default: resolved in Node, the CDN default in browsers). */
+  wasmPaths?: string;
+  /**
+   * How optional packages are loaded (default: dynamic `import()`). Injectable so tests and
+   * bundler users can decide what "installed" means.
+   */
+  importer?: (specifier: string) => Promise<unknown>;
+}
+
+export interface BackendChoice {
+  /** The runtime chosen (one of BACKEND_ORDER). */
+  name: BackendCandidate;
+  /** The TF.js backend now active: 'tensorflow' for tfjs-node(-gpu), 'wasm' or 'cpu'. */
+  tfBackend: string;
+  /** Why this one: what was tried before it and why it was skipped. */
+  reason: string;
+  /** Every candidate tried, in order, with the reason it was skipped (absent for the chosen one). */
+  tried: Array<{ name: BackendCandidate; ok: boolean; reason?: string }>;
+  /** Gradient kernels frostline registered for this backend (wasm only). */
+  kernelsRegistered: string[];
+}
+
+const PACKAGES: Record<Exclude<BackendCandidate, 'cpu'>, string> = {
+  'tfjs-node-gpu': '@tensorflow/tfjs-node-gpu',
+  'tfjs-node': '@tensorflow/tfjs-node',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+};
+
+const isNode = typeof process !== 'undefined' && process.versions?.node != null;
+
+// A variable specifier keeps bundlers from trying to resolve optional peers at build time.
+const defaultImporter = (specifier: string): Promise<unknown> => import(/* @vite-ignore */ specifier);
+
+let lastLogged: string | undefined;
+
+/** One short line for the log; "not installed" only when the package itself is missing. */
+function describe(err: unknown, specifier: string | undefined): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  const first = msg.split('\n')[0] ?? msg;
+  // Node says "Cannot find package/module '<spec>'", Vite/vitest "Could not resolve "<spec>"", browsers
+  // "Failed to resolve module specifier". A missing dependency OF the package is a broken install instead.
+  const missing =
+    /Cannot find (package|module)|Could not resolve|Failed to (resolve|load)|ERR_MODULE_NOT_FOUND/i.test(msg);
+  if (
+    missing &&
+    specifier != null &&
+    new RegExp(`['"\\s]${specifier.replace(/[/.]/g, '\\$&')}['"\\s/]`).test(`${msg} `)
+  ) {
+    return 'not installed';
+  }
+  return first.length > 200 ? `${first.slice(0, 200)}…` : first;
+}
+
+async function nodeRequireResolve(specifier: string): Promise<string> {
+  const { createRequire } = await import('node:module');
+  // In the CJS build `require` exists; in ESM resolve relative to this module (i.e. from the
+  // user's node_modules that holds @frostline/tfjs), not from process.cwd().
+  const req = typeof require === 'function' ? require : createRequire(import.meta.url);
+  return req.resolve(specifier);
+}
+
+/** Absolute folder (with trailing separator) holding tfjs-backend-wasm's .wasm binaries, in Node. */
+export async function wasmBinaryDir(): Promise<string> {
+  const pkgJson = await nodeRequireResolve('@tensorflow/tfjs-backend-wasm/package.json');
+  const path = await import('node:path');
+  return path.join(path.dirname(pkgJson), 'dist') + path.sep;
+}
+
+type WasmModule = { setWasmPaths(prefix: string): void };
+
+async function activate(
+  name: BackendCandidate,
+  importer: (s: string) => Promise<unknown>,
+  wasmPaths: string | undefined,
+): Promise<{ tfBackend: string; kernels: string[] }> {
+  if (name === 'cpu') {
+    if (!(await tf.setBackend('cpu'))) throw new Error("tf.setBackend('cpu') failed");
+    return { tfBackend: 'cpu', kernels: [] };
+  }
+  if ((name === 'tfjs-node' || name === 'tfjs-node-gpu') && !isNode)
+    throw new Error('only available in Node.js');
+  const mod = (await importer(PACKAGES[name])) as Record<string, unknown> & {
+    default?: Record<string, unknown>;
+  };
+  if (name === 'wasm') {
+    // The binaries must be located before the backend initialises; afterwards the paths are fixed.
+    if (tf.findBackend('wasm') == null) {
+      const setWasmPaths = (mod.setWasmPaths ?? mod.default?.setWasmPaths) as
+        | WasmModule['setWasmPaths']
+        | undefined;
+      const prefix = wasmPaths ?? (isNode ? await wasmBinaryDir() : undefined);
+      if (prefix != null) {
+        if (typeof setWasmPaths !== 'function') throw new Error('the package does not export setWasmPaths');
+        setWasmPaths(prefix);
+      }
+    }
+    if (!tf.engine().registryFactory.wasm) {
+      throw new Error(
+        'it registered no "wasm" backend with this copy of @tensorflow/tfjs (two tfjs-core versions installed?)',
+      );
+    }
+    const kernels = registerWasmGradKernels();
+    if (!(await tf.setBackend('wasm')))
+      throw new Error('the wasm backend failed to initialise (see the warning above)');
+    return { tfBackend: 'wasm', kernels };
+  }
+  // tfjs-node and tfjs-node-gpu both register the native backend as 'tensorflow'.
+  if (!tf.engine().registryFactory.tensorflow) {
+    throw new Error(
+      'it registered no "tensorflow" backend with this copy of @tensorflow/tfjs (version mismatch?)',
+    );
+  }
+  if (!(await tf.setBackend('tensorflow'))) throw new Error('the native backend failed to initialise');
+  return { tfBackend: 'tensorflow', kernels: [] };
+}
+
+/**
+ * Picks the fastest TF.js runtime that is installed and works: tfjs-node-gpu, tfjs-node, wasm,
+ * then cpu (all optional peers, detected at run time), makes it the active backend and logs the
+ * choice once. On wasm it registers frostline's conv gradient kernels (registerWasmGradKernels),
+ * without which no conv layer can be trained there.
+ */
+export async function selectBackend(opts: SelectBackendOptions = {}): Promise<BackendChoice> {
+  const importer = opts.importer ?? defaultImporter;
+  const candidates = opts.prefer ? [opts.prefer] : BACKEND_ORDER;
+  if (opts.prefer && !BACKEND_ORDER.includes(opts.prefer)) {
+    throw new FrostlineTfjsError(
+      'BACKEND_UNAVAILABLE',
+      `Unknown backend '${opts.prefer}'. Use one of: ${BACKEND_ORDER.join(', ')}.`,
+    );
+  }
+  const tried: BackendChoice['tried'] = [];
+  for (const name of candidates) {
+    try {
+      const { tfBackend, kernels } = await activate(name, importer, opts.wasmPaths);
+      tried.push({ name, ok: true });
+      const skipped = tried.filter((t) => !t.ok).map((t) => `${t.name}: ${t.reason}`);
+      const reason = opts.prefer
+        ? `forced with prefer: '${name}'`
+        : skipped.length
+          ? `first available (${skipped.join('; ')})`
+          : 'first available';
+      const line = `frostline: using TF.js backend '${name}' — ${reason}${
+        kernels.length ? `; registered wasm gradient kernels ${kernels.join(', ')}` : ''
+      }`;
+      // Once per distinct choice: repeated calls (every train()) stay silent.
+      const key = `${name}|${reason}`;
+      if (!opts.quiet && key !== lastLogged) {
+        lastLogged = key;
+        (opts.logger ?? console.info)(line);
+      }
+      return { name, tfBackend, reason, tried, kernelsRegistered: kernels };
+    } catch (err) {
+      tried.push({
+        name,
+        ok: false,
+        reason: describe(err, name === 'cpu' ? '@tensorflow/tfjs' : PACKAGES[name]),
+      });
+    }
+  }
+  const last = tried[tried.length - 1];
+  if (opts.prefer) {
+    const hint =
+      opts.prefer === 'cpu'
+        ? 'Check that @tensorflow/tfjs is installed.'
+        : `Install it (npm i ${PACKAGES[opts.prefer]}@^4.22.0, same version as @tensorflow/tfjs) or drop 'prefer' to fall back automatically.`;
+    throw new FrostlineTfjsError(
+      'BACKEND_UNAVAILABLE',
+      `Backend '${opts.prefer}' is unavailable: ${last?.reason ?? 'unknown reason'}. ${hint}`,
+      { details: { tried } },
+    );
+  }
+  throw new FrostlineTfjsError(
+    'BACKEND_UNAVAILABLE',
+    `No TF.js backend could be activated (${tried.map((t) => `${t.name}: ${t.reason}`).join('; ')}). Is @tensorflow/tfjs installed?`,
+    { details: { tried } },
+  );
+}

@@ -1,0 +1,72 @@
+import type { Plan, PlanDiff, PlanSummary } from '@frostline/core';
+import type * as tf from '@tensorflow/tfjs';
+import type { ParamOptimizer } from './optimizer';
+
+/** Loss / metric values of one epoch (`val_` prefixed for the validation set). */
+export interface EpochLogs {
+  epoch: number;
+  loss: number;
+  acc?: number;
+  val_loss?: number;
+  val_acc?: number;
+  [metric: string]: number | undefined;
+}
+
+export type CacheStatus = 'built' | 'hit' | 'invalidated' | 'disabled';
+
+export type TrainEvent =
+  | {
+      type: 'start';
+      epochs: number;
+      initialEpoch: number;
+      examples: number;
+      validationExamples: number;
+      batchSize: number;
+      batches: number;
+      backend: string;
+      loss: string;
+      optimizer: string;
+    }
+  | { type: 'plan'; epoch: number; plan: Plan; diff?: PlanDiff; summary: PlanSummary }
+  | {
+      type: 'cache';
+      epoch: number;
+      status: CacheStatus;
+      reason: string;
+      prefixLayers: number;
+      cutLayer?: string;
+      ms: number;
+      bytes?: number;
+      onDisk?: boolean;
+    }
+  | { type: 'epochStart'; epoch: number; epochs: number }
+  | {
+      type: 'batchEnd';
+      epoch: number;
+      batch: number;
+      batches: number;
+      loss: number;
+      metrics: Record<string, number>;
+      examplesPerSec: number;
+    }
+  | { type: 'verify'; epoch: number; ok: boolean; checked: number; changed: string[]; ms: number }
+  | {
+      type: 'epochEnd';
+      epoch: number;
+      epochs: number;
+      logs: EpochLogs;
+      ms: number;
+      frozenMs: number;
+      trainableMs: number;
+    }
+  | { type: 'checkpoint'; epoch: number; dir: string; ms: number }
+  | { type: 'end'; epochs: number; stoppedEarly: boolean; ms: number };
+
+/** Live objects handed to listeners (not serializable, valid only during the call). */
+export interface TrainContext {
+  model: tf.LayersModel;
+  plan?: Plan;
+  optimizer: ParamOptimizer;
+}
+
+export type TrainListener = (e: TrainEvent, ctx: TrainContext) => void;

@@ -1,0 +1,29 @@
+/** Stable codes: callers (the CLI, tests) switch on these, never on message text. */
+export type VisionErrorCode =
+  | 'MISSING_PEER'
+  | 'UNKNOWN_MODEL'
+  | 'INVALID_OPTION'
+  | 'INVALID_INPUT_SIZE'
+  | 'UNKNOWN_LAYER'
+  | 'LOAD_FAILED'
+  | 'EMPTY_CLASS'
+  | 'SINGLE_CLASS'
+  | 'NO_IMAGES'
+  | 'UNREADABLE_IMAGE'
+  | 'CLASS_MISMATCH'
+  | 'CHANNEL_MISMATCH'
+  | 'SHAPE_MISMATCH'
+  | 'UNSUPPORTED_ENVIRONMENT';
+
+/** The one error class of @frostline/vision: what was wrong, and (in `hint`) how to fix it. */
+export class VisionError extends Error {
+  readonly code: VisionErrorCode;
+  readonly hint: string | undefined;
+
+  constructor(code: VisionErrorCode, message: string, hint?: string) {
+    super(hint ? `${message}\n  hint: ${hint}` : message);
+    this.name = 'VisionError';
+    this.code = code;
+    this.hint = hint;
+  }
+}
