@@ -9,4 +9,6 @@ export default defineConfig({
   target: 'node20',
   // Runtimes and sibling packages stay external: users bring their own TF.js build.
   skipNodeModulesBundle: true,
+  // import.meta.url (assets folder, createRequire) must work in the CJS build too.
+  shims: true,
 });

@@ -1,3 +1,4 @@
+import type { RunRecord } from '@frostline/cli';
 import type { DemoOptions } from './args.js';
 import type { Logger, Table } from './print.js';
 import type { Sizes } from './sizes.js';
@@ -7,28 +8,20 @@ export interface DemoContext {
   opts: DemoOptions;
   sizes: Sizes;
   log: Logger;
+  /** True when the log is a terminal: live progress bars are shown. */
+  tty: boolean;
   report: ReportCollector;
   /** The backend the demo selected (fastest that works) and why. */
   backend: { name: string; reason: string };
 }
 
-/** One training run as the report shows it (curves, plans, timing). */
-export interface ReportRun {
-  name: string;
-  /** Per-epoch logs: loss, acc, val_loss, val_acc … */
-  history: Array<Record<string, number>>;
-  /** Plans per epoch (from @frostline/tfjs `train`). */
-  plans: unknown[];
-  /** Per-epoch wall time and split, cache status. */
-  timing?: unknown;
-  cache?: unknown;
-  config?: Record<string, unknown>;
-  /** The raw TrainResult, for renderers that take it whole. */
-  result?: unknown;
-}
+/** One training run as @frostline/cli's report shows it (curves, plans → frost map, timing, cache). */
+export type ReportRun = RunRecord & { name: string };
 
 export interface ReportSection {
   title: string;
+  /** A paragraph above the table. */
+  description?: string;
   /** Preformatted text (a plan table, an export snippet). */
   text?: string;
   table?: Table;

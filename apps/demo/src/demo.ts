@@ -6,13 +6,13 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DemoOptions } from './args.js';
 import { setupBackend } from './backend.js';
-import { type DemoContext, PartSkipped, ReportCollector, firstLine } from './context.js';
+import { type DemoContext, firstLine, PartSkipped, ReportCollector } from './context.js';
 import { type Part1Result, runPart1 } from './part1-plans.js';
 import { type Part2Result, runPart2 } from './part2-mnist.js';
 import { type Part3Result, runPart3 } from './part3-mobilenet.js';
 import { type Part4Result, runPart4 } from './part4-sentiment.js';
-import { type Logger, heading, ms } from './print.js';
-import { writeReport, type WrittenReport } from './report.js';
+import { heading, type Logger, ms } from './print.js';
+import { type WrittenReport, writeReport } from './report.js';
 import { DEFAULT_SIZES, QUICK_SIZES, type Sizes } from './sizes.js';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
@@ -45,16 +45,27 @@ export async function runDemo(
   const sizes = { ...(opts.quick ? QUICK_SIZES : DEFAULT_SIZES), ...overrides };
   const outDir = resolve(opts.out ?? defaultOutDir());
   const backend = await setupBackend(opts.backend);
-  log(`frostline demo${opts.quick ? ' (quick)' : ''}: parts ${opts.only.join(', ')}; backend ${backend.name} (${backend.reason})${backend.name === 'wasm' ? `; wasm conv gradients ${backend.gradKernels ? 'registered' : 'missing → runs that train convs use cpu'}` : ''}`);
+  log(
+    `frostline demo${opts.quick ? ' (quick)' : ''}: parts ${opts.only.join(', ')}; backend ${backend.name} (${backend.reason})${backend.name === 'wasm' ? `; wasm conv gradients ${backend.gradKernels ? 'registered' : 'missing → runs that train convs use cpu'}` : ''}`,
+  );
 
   const report = new ReportCollector();
-  const ctx: DemoContext = { opts, sizes, log, report, backend };
+  const tty = log === console.log && process.stdout.isTTY === true;
+  const ctx: DemoContext = { opts, sizes, log, tty, report, backend };
   const result: DemoResult = { skipped: [], failed: [], timings: {}, backend, outDir };
   const parts: Record<number, () => Promise<void>> = {
-    1: async () => void (result.part1 = await runPart1(ctx)),
-    2: async () => void (result.part2 = await runPart2(ctx)),
-    3: async () => void (result.part3 = await runPart3(ctx)),
-    4: async () => void (result.part4 = await runPart4(ctx)),
+    1: async () => {
+      result.part1 = await runPart1(ctx);
+    },
+    2: async () => {
+      result.part2 = await runPart2(ctx);
+    },
+    3: async () => {
+      result.part3 = await runPart3(ctx);
+    },
+    4: async () => {
+      result.part4 = await runPart4(ctx);
+    },
   };
   for (const n of opts.only) {
     const t0 = performance.now();
@@ -87,8 +98,8 @@ export async function runDemo(
     parts: opts.only,
     quick: opts.quick,
     seed: opts.seed,
-    backend,
-    sizes,
+    backend: `${backend.name} (${backend.reason})${backend.name === 'wasm' ? `, conv gradient kernels ${backend.gradKernels ? 'registered' : 'missing'}` : ''}`,
+    sizes: JSON.stringify(sizes),
     timingsMs: result.timings,
     node: process.version,
     date: new Date().toISOString(),

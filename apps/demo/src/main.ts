@@ -1,5 +1,5 @@
 /** Entry point: `pnpm --filter @frostline/demo start -- [--quick] [--only 1,2,4] [--out dir]`. */
-import { USAGE, UsageError, parseArgs } from './args.js';
+import { parseArgs, USAGE, UsageError } from './args.js';
 import { runDemo } from './demo.js';
 
 async function main(): Promise<number> {

@@ -57,8 +57,8 @@ export async function runPart1(ctx: DemoContext): Promise<Part1Result> {
   const linearTable = core.formatPlan(linearPlan, 'table', { by: 'parameter' });
   const linearSummary = core.formatSummaryLine(linearPlan);
   log('\n(a) nn.Linear(10, 10), policy { rules: [{ freeze: "linear.weight" }] }');
-  log(linearTable);
-  log(linearSummary);
+  // formatPlan's table ends with the PEFT-style summary line.
+  log(linearTable.trimEnd());
 
   // (b) fc1 of 100→50→10 (+ fc10).
   const mlpPlan = core.planFreeze(MLP_PARAMS, core.definePolicy(FC1_POLICY));
@@ -66,18 +66,17 @@ export async function runPart1(ctx: DemoContext): Promise<Part1Result> {
   const mlpSummary = core.formatSummaryLine(mlpPlan);
   const naiveFrozen = MLP_PARAMS.map((p) => p.name).filter((n) => n.includes('fc1'));
   log('\n(b) 100→50→10 model with an extra fc10 layer, policy { rules: [{ freeze: "fc1" }] }');
-  log(mlpTable);
-  log(mlpSummary);
+  log(mlpTable.trimEnd());
   log(`frostline freezes:            ${mlpPlan.frozenNames().join(', ')}`);
   log(`the seed's \`'fc1' in name\`:  ${naiveFrozen.join(', ')}   ← also catches fc10`);
   const pytorch = core.exportPlan(mlpPlan, 'pytorch', { modelVar: 'model', optimizer: 'SGD', lr: 0.01 });
   log('\nPyTorch export of (b):');
-  log(pytorch);
+  log(pytorch.trimEnd());
 
-  ctx.report.addSection({ title: 'Part 1a — freeze linear.weight of nn.Linear(10, 10)', text: `${linearTable}\n${linearSummary}` });
+  ctx.report.addSection({ title: 'Part 1a — freeze linear.weight of nn.Linear(10, 10)', text: linearTable });
   ctx.report.addSection({
     title: 'Part 1b — freeze fc1 of 100→50→10 (+ fc10)',
-    text: `${mlpTable}\n${mlpSummary}\n\nthe seed's 'fc1' in name would freeze: ${naiveFrozen.join(', ')}\n\n${pytorch}`,
+    text: `${mlpTable.trimEnd()}\n\nthe seed's 'fc1' in name would freeze: ${naiveFrozen.join(', ')}\n\n${pytorch}`,
   });
 
   const result: Part1Result = {
@@ -96,12 +95,30 @@ async function tfjsCheck(
   const ftf = await need('@frostline/tfjs', () => import('@frostline/tfjs'), ['train', 'listParams']);
   const tf = await import('@tensorflow/tfjs');
 
-  log('\n(b) on a real TF.js model: dense fc1 100→50, fc2 50→10, fc10 10→10; train, then compare fingerprints');
+  log(
+    '\n(b) on a real TF.js model: dense fc1 100→50, fc2 50→10, fc10 10→10; train, then compare fingerprints',
+  );
   const model = tf.sequential({
     layers: [
-      tf.layers.dense({ name: 'fc1', inputShape: [100], units: 50, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.opts.seed }) }),
-      tf.layers.dense({ name: 'fc2', units: 10, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.opts.seed + 1 }) }),
-      tf.layers.dense({ name: 'fc10', units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.opts.seed + 2 }) }),
+      tf.layers.dense({
+        name: 'fc1',
+        inputShape: [100],
+        units: 50,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.opts.seed }),
+      }),
+      tf.layers.dense({
+        name: 'fc2',
+        units: 10,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.opts.seed + 1 }),
+      }),
+      tf.layers.dense({
+        name: 'fc10',
+        units: 10,
+        activation: 'softmax',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.opts.seed + 2 }),
+      }),
     ],
   });
   const n = 128;
@@ -111,17 +128,21 @@ async function tfjsCheck(
   labels.dispose();
   try {
     const before = core.fingerprint(weightValues(model, ftf));
-    const result = await ftf.train(model, { x, y }, {
-      policy: FC1_POLICY,
-      epochs: sizes.p1Epochs,
-      batchSize: 32,
-      optimizer: 'adam',
-      learningRate: 0.01,
-      loss: 'categoricalCrossentropy',
-      metrics: ['accuracy'],
-      seed: ctx.opts.seed,
-      verifyFrozen: 'epoch',
-    });
+    const result = await ftf.train(
+      model,
+      { x, y },
+      {
+        policy: FC1_POLICY,
+        epochs: sizes.p1Epochs,
+        batchSize: 32,
+        optimizer: 'adam',
+        learningRate: 0.01,
+        loss: 'categoricalCrossentropy',
+        metrics: ['accuracy'],
+        seed: ctx.opts.seed,
+        verifyFrozen: 'epoch',
+      },
+    );
     const after = core.fingerprint(weightValues(model, ftf));
     const plan = result.plans[result.plans.length - 1] as Plan;
     const check = core.verifyFrozen(plan, before, after);

@@ -11,8 +11,10 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { useBackendFor } from './backend.js';
 import type { DemoContext } from './context.js';
 import { need } from './context.js';
-import { accuracy, splitDigits, toRgb, toTensors } from './data.js';
+import { accuracy, disposeAll } from './data.js';
 import { formatTable, heading, ms, pct } from './print.js';
+import { liveBar } from './progress.js';
+import { runRecord } from './report.js';
 
 export interface Part3Run {
   name: string;
@@ -24,7 +26,6 @@ export interface Part3Run {
   trainable: number;
   total: number;
   backend: string;
-  history: Array<Record<string, number>>;
 }
 
 export interface Part3Result {
@@ -34,32 +35,56 @@ export interface Part3Result {
 
 export async function runPart3(ctx: DemoContext): Promise<Part3Result> {
   const { log, sizes, opts } = ctx;
-  const vision = await need('@frostline/vision', () => import('@frostline/vision'), ['loadPretrained', 'withHead']);
+  const vision = await need('@frostline/vision', () => import('@frostline/vision'), [
+    'loadPretrained',
+    'withHead',
+    'mnistDataset',
+  ]);
   const ftf = await need('@frostline/tfjs', () => import('@frostline/tfjs'), ['train']);
   const tf = await import('@tensorflow/tfjs');
 
   log(heading('Part 3 — pretrained MobileNetV2 (nsfwjs weights) + new head: the activation cache'));
   const digits = Array.from({ length: sizes.p3Classes }, (_, i) => i);
-  const split = splitDigits(digits, sizes.p3TestPerClass, opts.seed + 7);
-  const train28 = toTensors(tf, split.train, sizes.p3TrainPerClass, opts.seed + 8);
-  const test28 = toTensors(tf, split.test, sizes.p3TestPerClass, opts.seed + 9);
   const size = sizes.p3InputSize;
-
   const backbone = await vision.loadPretrained('mobilenet_v2', { inputSize: size });
   const stages = backbone.stages.map((s) => s.name);
-  const lastStage = [...stages].reverse().find((s) => /^stage\d+$/.test(s)) ?? (stages[stages.length - 1] as string);
+  const lastStage =
+    [...stages].reverse().find((s) => /^stage\d+$/.test(s)) ?? (stages[stages.length - 1] as string);
+  // MNIST digits as 3-channel size×size images, preprocessed the backbone's way ([-1, 1]).
+  const trainSet = await vision.mnistDataset({
+    digits,
+    perClass: sizes.p3TrainPerClass,
+    backbone,
+    seed: opts.seed,
+  });
+  const testSet = await vision.mnistDataset({
+    digits,
+    split: 'test',
+    perClass: sizes.p3TestPerClass,
+    backbone,
+    seed: opts.seed,
+  });
+  const rgbTrain = trainSet.train.x;
+  const rgbTest = testSet.train.x;
+  const testLabels = Array.from(testSet.train.labels);
   log(
-    `backbone ${backbone.name} at ${size}×${size}: ${backbone.model.countParams().toLocaleString('en-US')} params, stages ${stages.join(', ')}; task: MNIST digits ${digits.join('/')} as RGB ${size}×${size}, ${train28.labels.length} train / ${test28.labels.length} test images`,
+    `backbone ${backbone.name} at ${size}×${size}: ${backbone.model.countParams().toLocaleString('en-US')} params; stages ${stages.join(', ')}; last stage ${lastStage} = ${backbone.stages.find((s) => s.name === lastStage)?.layers.length ?? '?'} layers`,
   );
-
-  const rgbTrain = tf.tidy(() => backbone.preprocess(toRgb(tf, train28.x, size)));
-  const rgbTest = tf.tidy(() => backbone.preprocess(toRgb(tf, test28.x, size)));
-  train28.x.dispose();
-  test28.x.dispose();
+  log(
+    `task: MNIST digits ${digits.join('/')} as RGB ${size}×${size}: ${trainSet.train.labels.length} train / ${testLabels.length} test images`,
+  );
+  // Warm-up: the first call of each wasm kernel is slow; without this, run (a)'s epoch 1 would pay it.
+  tf.tidy(() =>
+    backbone.model.predict(rgbTrain.slice(0, Math.min(sizes.p3BatchSize, rgbTrain.shape[0] as number))),
+  );
+  backbone.model.dispose();
 
   const policies: Record<Part3Run['policy'], PolicySpec> = {
     head: { default: 'frozen', rules: [{ unfreeze: 'head', note: 'new head only' }] },
-    'last-stage+head': { default: 'frozen', rules: [{ unfreeze: [lastStage, 'head'], note: 'last stage + head' }] },
+    'last-stage+head': {
+      default: 'frozen',
+      rules: [{ unfreeze: [lastStage, 'head'], note: 'last stage + head' }],
+    },
   };
   const plan: Array<{ policy: Part3Run['policy']; cache: Part3Run['cache']; epochs: number }> = [
     { policy: 'head', cache: 'auto', epochs: sizes.p3Epochs },
@@ -77,40 +102,66 @@ export async function runPart3(ctx: DemoContext): Promise<Part3Result> {
       const backend = await useBackendFor(ctx, p.policy === 'head' ? 'inference-convs' : 'train-convs');
       const epochMs: number[] = [];
       const cacheStatus: string[] = [];
+      const cacheByEpoch = new Map<number, string>();
+      const epochEvents: Array<{
+        epoch: number;
+        ms: number;
+        frozenMs: number;
+        trainableMs: number;
+        cache: string;
+      }> = [];
       const name = `MobileNetV2 ${p.policy}, cache ${p.cache}`;
       log(`\n${name} (${backend})`);
+      const bar = await liveBar(ctx);
       let t = performance.now();
-      const result = await ftf.train(headed.model, { train: { x: rgbTrain, y: train28.y }, validation: { x: rgbTest, y: test28.y } }, {
-        policy: policies[p.policy],
-        aliases: headed.aliases,
-        epochs: p.epochs,
-        batchSize: sizes.p3BatchSize,
-        optimizer: 'adam',
-        learningRate: 1e-3,
-        loss: 'categoricalCrossentropy',
-        metrics: ['accuracy'],
-        seed: opts.seed,
-        cache: p.cache,
-        verifyFrozen: 'end',
-        onEvent: (e) => {
-          if (e.type === 'cache') {
-            const c = e as { status?: string; prefixLayers?: number; ms?: number };
-            cacheStatus.push(`${c.status}${c.prefixLayers !== undefined ? ` (${c.prefixLayers} layers)` : ''}`);
-          }
-          if (e.type === 'epochEnd') {
-            const now = performance.now();
-            const ee = e as { epoch: number; logs?: Record<string, number> };
-            epochMs.push(now - t);
-            const l = ee.logs ?? {};
-            log(
-              `  epoch ${ee.epoch + 1}: ${ms(now - t).padStart(8)}  loss ${Number(l.loss).toFixed(4)}  acc ${pct(Number(l.acc ?? l.accuracy))}  val_acc ${pct(Number(l.val_acc ?? l.val_accuracy))}`,
-            );
-            t = now;
-          }
+      const result = await ftf.train(
+        headed.model,
+        { train: { x: rgbTrain, y: trainSet.train.y }, validation: { x: rgbTest, y: testSet.train.y } },
+        {
+          policy: policies[p.policy],
+          aliases: headed.aliases,
+          epochs: p.epochs,
+          batchSize: sizes.p3BatchSize,
+          optimizer: 'adam',
+          learningRate: 1e-3,
+          loss: 'categoricalCrossentropy',
+          metrics: ['accuracy'],
+          seed: opts.seed,
+          cache: p.cache,
+          verifyFrozen: 'end',
+          onEvent: (e) => {
+            bar.onEvent(e);
+            if (e.type === 'cache') {
+              if (e.status !== 'hit') {
+                cacheStatus.push(
+                  `${e.status} ${ms(e.ms)}: ${e.prefixLayers} layers${e.cutLayer ? ` up to ${e.cutLayer}` : ''}`,
+                );
+              } else if (!cacheStatus.some((c) => c.startsWith('hit')))
+                cacheStatus.push('hit in later epochs');
+              cacheByEpoch.set(e.epoch, e.status);
+            }
+            if (e.type === 'epochEnd') {
+              const now = performance.now();
+              bar.clear();
+              epochMs.push(now - t);
+              epochEvents.push({
+                epoch: e.epoch,
+                ms: now - t,
+                frozenMs: e.frozenMs,
+                trainableMs: e.trainableMs,
+                cache: cacheByEpoch.get(e.epoch) ?? (p.cache === 'off' ? 'off' : 'none'),
+              });
+              const l = e.logs;
+              log(
+                `  epoch ${e.epoch + 1}: ${ms(now - t).padStart(8)}  loss ${Number(l.loss).toFixed(4)}  acc ${pct(Number(l.acc))}  val_acc ${pct(Number(l.val_acc))}${cacheByEpoch.has(e.epoch) ? `  cache ${cacheByEpoch.get(e.epoch)}` : ''}`,
+              );
+              t = now;
+            }
+          },
         },
-      });
+      );
       const planLast = result.plans[result.plans.length - 1];
-      const testAcc = accuracy(tf, headed.model, rgbTest, test28.labels, sizes.p3BatchSize);
+      const testAcc = accuracy(tf, headed.model, rgbTest, testLabels, sizes.p3BatchSize);
       const run: Part3Run = {
         name,
         policy: p.policy,
@@ -121,46 +172,76 @@ export async function runPart3(ctx: DemoContext): Promise<Part3Result> {
         trainable: planLast?.summary.trainableParams ?? 0,
         total: planLast?.summary.totalParams ?? 0,
         backend,
-        history: result.history as unknown as Array<Record<string, number>>,
       };
       runs.push(run);
       if (p.cache === 'auto') {
-        ctx.report.addRun({
-          name,
-          history: run.history,
-          plans: result.plans,
-          timing: result.timing,
-          cache: result.cache,
-          config: { backbone: backbone.name, inputSize: size, policy: policies[p.policy], epochs: p.epochs, batchSize: sizes.p3BatchSize, backend },
-          result,
-        });
+        ctx.report.addRun(
+          runRecord(name, result, {
+            model: `${backbone.name} ${size}×${size} + head (${sizes.p3Classes} classes)`,
+            task: 'image-classification',
+            stages: headed.stages,
+            cache: [...cacheByEpoch.entries()].map(([epoch, status]) => ({ epoch, status })),
+            test: { acc: testAcc, examples: testLabels.length },
+            dataset: {
+              train: trainSet.train.labels.length,
+              test: testLabels.length,
+              classes: digits.map(String),
+            },
+            config: {
+              policy: policies[p.policy],
+              epochs: p.epochs,
+              batchSize: sizes.p3BatchSize,
+              learningRate: 1e-3,
+              cache: p.cache,
+              backend,
+            },
+            epochEvents,
+          }),
+        );
       }
-      headed.model.dispose();
-      fresh.model.dispose();
+      disposeAll(headed.model, fresh.model);
     }
   } finally {
-    rgbTrain.dispose();
-    rgbTest.dispose();
-    train28.y.dispose();
-    test28.y.dispose();
+    trainSet.dispose();
+    testSet.dispose();
   }
 
   const table = {
     title: 'MobileNetV2: per-epoch time with and without the activation cache',
-    columns: ['policy', 'cache', 'trainable', 'epoch 1', 'later epochs (mean)', 'speed-up vs uncached', 'test acc', 'cache events'],
+    columns: [
+      'policy',
+      'cache',
+      'trainable',
+      'epoch 1',
+      'later epochs (mean)',
+      'speed-up vs uncached',
+      'test acc',
+      'cache events',
+    ],
     rows: runs.map((r) => {
       const later = r.epochMs.slice(1);
       const laterMean = later.length ? later.reduce((a, b) => a + b, 0) / later.length : Number.NaN;
       const uncached = runs.find((u) => u.policy === r.policy && u.cache === 'off');
-      const uncachedMean = uncached ? uncached.epochMs.reduce((a, b) => a + b, 0) / uncached.epochMs.length : Number.NaN;
-      const speedup = r.cache === 'auto' && Number.isFinite(laterMean) ? `${(uncachedMean / laterMean).toFixed(1)}×` : '–';
-      return [r.policy, r.cache, r.trainable, ms(r.epochMs[0] ?? Number.NaN), Number.isFinite(laterMean) ? ms(laterMean) : '–', speedup, pct(r.testAcc), r.cacheStatus.join('; ') || '–'];
+      const uncachedMean = uncached
+        ? uncached.epochMs.reduce((a, b) => a + b, 0) / uncached.epochMs.length
+        : Number.NaN;
+      const speedup =
+        r.cache === 'auto' && Number.isFinite(laterMean) ? `${(uncachedMean / laterMean).toFixed(1)}×` : '–';
+      return [
+        r.policy,
+        r.cache,
+        r.trainable,
+        ms(r.epochMs[0] ?? Number.NaN),
+        Number.isFinite(laterMean) ? ms(laterMean) : '–',
+        speedup,
+        pct(r.testAcc),
+        r.cacheStatus.join('; ') || '–',
+      ];
     }),
   };
   log('');
   log(formatTable(table));
   ctx.report.addSection({ title: 'Part 3 — MobileNetV2 activation cache', table });
-  backbone.model.dispose();
   return { lastStage, runs };
 }
 

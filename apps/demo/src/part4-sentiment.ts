@@ -1,14 +1,15 @@
 /**
- * Part 4 — sentiment with a frozen pretrained encoder: Universal Sentence Encoder lite (shipped weights)
- * embeds every sentence once; a 2-class dense head trains on the embeddings with @frostline/tfjs.
- * The plan covers encoder + head so the report shows the encoder's real (fixed, frozen) parameter count.
+ * Part 4 — sentiment with a frozen pretrained encoder: Universal Sentence Encoder lite (weights shipped
+ * in npm) embeds every sentence once; a 2-class dense head trains on the embeddings (@frostline/nlp's
+ * `trainTextClassifier`, which trains through @frostline/tfjs). The plan covers encoder + head, so the
+ * encoder's real parameter count shows as frozen (fixed: inference-only runtime).
  */
-import type { ParamInfo, Plan } from '@frostline/core';
-import type * as tfTypes from '@tensorflow/tfjs';
+import type { Plan } from '@frostline/core';
 import type { DemoContext } from './context.js';
 import { need } from './context.js';
-import { shuffled } from './data.js';
+import { shuffledIndices } from './data.js';
 import { formatTable, heading, ms, pct } from './print.js';
+import { runRecord } from './report.js';
 
 export interface Part4Result {
   encoder: string;
@@ -20,160 +21,168 @@ export interface Part4Result {
   trainMs: number;
   labels: string[];
   examples: Array<{ text: string; truth: string; predicted: string; probability: number }>;
-  plan?: Plan;
-  history: Array<Record<string, number>>;
+  plan: Plan;
+  summary: string;
 }
 
-export interface Example {
-  text: string;
-  label: number;
-}
-
-/** Accepts the dataset shapes nlp may return ({train, test} of {text, label} with string or number labels). */
-export function normalizeDataset(ds: unknown): { train: Example[]; test: Example[]; labels: string[] } {
-  const d = ds as { train?: unknown[]; test?: unknown[]; labels?: string[]; classes?: string[]; labelNames?: string[] };
-  if (!Array.isArray(d.train) || !Array.isArray(d.test)) throw new Error('sentimentDataset() has no train/test arrays');
-  const rows = [...d.train, ...d.test] as Array<{ text: string; label: string | number }>;
-  const given = d.labels ?? d.classes ?? d.labelNames;
-  const labels =
-    given ?? [...new Set(rows.map((r) => String(r.label)))].sort((a, b) => (a === 'negative' ? -1 : b === 'negative' ? 1 : a.localeCompare(b)));
-  const idx = (l: string | number) => (typeof l === 'number' && given ? l : labels.indexOf(String(l)));
-  const map = (xs: unknown[]) => (xs as Array<{ text: string; label: string | number }>).map((r) => ({ text: r.text, label: idx(r.label) }));
-  return { train: map(d.train), test: map(d.test), labels: labels.map(String) };
-}
+/** Sentences not in the data set, to show the head on new text. */
+export const FRESH_SENTENCES = [
+  'An absolute delight from start to finish, I would happily go back tomorrow.',
+  'The battery died after two days and support never answered my emails.',
+  'Not bad at all, better than I expected.',
+];
 
 export async function runPart4(ctx: DemoContext): Promise<Part4Result> {
   const { log, sizes, opts } = ctx;
-  const nlp = await need('@frostline/nlp', () => import('@frostline/nlp'), ['loadEncoder', 'sentimentDataset']);
-  const ftf = await need('@frostline/tfjs', () => import('@frostline/tfjs'), ['train', 'listParams']);
-  const core = await import('@frostline/core');
-  const tf = await import('@tensorflow/tfjs');
+  const nlp = await need('@frostline/nlp', () => import('@frostline/nlp'), [
+    'loadEncoder',
+    'sentimentDataset',
+    'trainTextClassifier',
+    'subset',
+  ]);
 
   log(heading('Part 4 — sentiment: frozen Universal Sentence Encoder lite + a 2-class head'));
-  const ds = normalizeDataset(await nlp.sentimentDataset());
-  let train = ds.train;
-  let test = ds.test;
-  if (sizes.p4MaxTrain > 0) train = shuffled(train, opts.seed).slice(0, sizes.p4MaxTrain);
-  if (sizes.p4MaxTest > 0) test = shuffled(test, opts.seed + 1).slice(0, sizes.p4MaxTest);
+  const ds = await nlp.sentimentDataset();
+  const cap = (d: typeof ds.train, n: number, seed: number) =>
+    n > 0 && d.texts.length > n
+      ? nlp.subset(
+          d,
+          shuffledIndices(d.texts.length, seed)
+            .slice(0, n)
+            .sort((a, b) => a - b),
+        )
+      : d;
+  const train = cap(ds.train, sizes.p4MaxTrain, opts.seed);
+  const test = cap(ds.test, sizes.p4MaxTest, opts.seed + 1);
 
   const encoder = await nlp.loadEncoder({ kind: 'use-lite' });
   try {
-    const t0 = performance.now();
-    const trainEmb = await encoder.embed(train.map((e) => e.text));
-    const testEmb = await encoder.embed(test.map((e) => e.text));
-    const embedMs = performance.now() - t0;
     log(
-      `encoder ${encoder.id} (${encoder.dim}-d): embedded ${train.length} train + ${test.length} test sentences in ${ms(embedMs)} (${((train.length + test.length) / (embedMs / 1000)).toFixed(0)} sentences/s)`,
+      `encoder ${encoder.id} (${encoder.dim}-d, runtime ${encoder.runtime}); data: ${train.texts.length} train / ${test.texts.length} test sentences, labels ${ds.labelNames.join('/')}`,
     );
-
-    const stack = (emb: Float32Array[]) => {
-      const buf = new Float32Array(emb.length * encoder.dim);
-      emb.forEach((v, i) => buf.set(v, i * encoder.dim));
-      return tf.tensor2d(buf, [emb.length, encoder.dim]);
-    };
-    const xTrain = stack(trainEmb);
-    const xTest = stack(testEmb);
-    const yTrain = tf.tidy(() => tf.oneHot(tf.tensor1d(train.map((e) => e.label), 'int32'), ds.labels.length).toFloat());
-    const yTest = tf.tidy(() => tf.oneHot(tf.tensor1d(test.map((e) => e.label), 'int32'), ds.labels.length).toFloat());
-    const head = tf.sequential({
-      layers: [
-        tf.layers.dense({
-          name: 'fc',
-          inputShape: [encoder.dim],
-          units: ds.labels.length,
-          activation: 'softmax',
-          kernelInitializer: tf.initializers.glorotUniform({ seed: opts.seed }),
-        }),
-      ],
+    const result = await nlp.trainTextClassifier({
+      encoder,
+      train,
+      test,
+      labelNames: ds.labelNames,
+      epochs: sizes.p4Epochs,
+      batchSize: 32,
+      learningRate: 1e-2,
+      optimizer: 'adam',
+      seed: opts.seed,
     });
     try {
-      const t1 = performance.now();
-      const result = await ftf.train(head, { train: { x: xTrain, y: yTrain }, validation: { x: xTest, y: yTest } }, {
-        epochs: sizes.p4Epochs,
-        batchSize: 32,
-        optimizer: 'adam',
-        learningRate: 1e-2,
-        loss: 'categoricalCrossentropy',
-        metrics: ['accuracy'],
-        seed: opts.seed,
-      });
-      const trainMs = performance.now() - t1;
-      const history = result.history as unknown as Array<Record<string, number>>;
+      const testAcc = result.metrics.test?.accuracy ?? Number.NaN;
+      // The encoder's ~30 tensors in one row (their TF.js graph names are long), then the head.
+      const groups = new Map<
+        string,
+        { tensors: number; params: number; trainable: number; fixed: boolean }
+      >();
+      for (const e of result.plan.entries) {
+        const key = e.name.startsWith('encoder/') ? `encoder (${encoder.id.split(':')[0]})` : e.layer;
+        const g = groups.get(key) ?? { tensors: 0, params: 0, trainable: 0, fixed: e.fixed };
+        g.tensors++;
+        g.params += e.size;
+        if (e.trainable) g.trainable += e.size;
+        groups.set(key, g);
+      }
+      const planTable = {
+        columns: ['part', 'tensors', 'params', 'trainable', 'state'],
+        rows: [...groups].map(([k, g]) => [
+          k,
+          g.tensors,
+          g.params,
+          g.trainable,
+          g.trainable === 0
+            ? g.fixed
+              ? 'frozen (fixed)'
+              : 'frozen'
+            : g.trainable === g.params
+              ? 'trainable'
+              : 'partial',
+        ]),
+      };
+      log(formatTable(planTable));
+      log(result.summary);
+      log(
+        `embedding ${ms(result.timing.embedMs)} (${((train.texts.length + test.texts.length) / Math.max(1e-3, result.timing.embedMs / 1000)).toFixed(0)} sentences/s), head ${sizes.p4Epochs} epochs ${ms(result.timing.trainMs)}; train acc ${pct(result.metrics.train.accuracy ?? Number.NaN)}; test accuracy ${pct(testAcc)} on ${test.texts.length} held-out sentences`,
+      );
 
-      // Encoder (fixed, frozen by construction) + head in one plan, as the seed's `Linear(hidden, 2)` case reads.
-      const params: ParamInfo[] = [...encoder.params(), ...ftf.listParams(head)];
-      const plan = core.planFreeze(params, { default: 'trainable' });
-      log(core.formatPlan(plan, 'table', { by: 'layer', maxRows: 12 }));
-      log(core.formatSummaryLine(plan));
-
-      const probs = tf.tidy(() => head.predict(xTest) as tfTypes.Tensor2D);
-      const p = probs.arraySync();
-      probs.dispose();
-      let correct = 0;
-      const preds = p.map((row, i) => {
-        const k = row.indexOf(Math.max(...row));
-        if (k === test[i]?.label) correct++;
-        return { k, prob: row[k] as number };
+      // A few test sentences (right and wrong) and a few new ones, with the predicted probability.
+      const preds = await result.classifier.predict(test.texts);
+      const right = preds.map((_, i) => i).filter((i) => preds[i]?.index === test.labels[i]);
+      const wrong = preds.map((_, i) => i).filter((i) => preds[i]?.index !== test.labels[i]);
+      const picks = [...right.slice(0, 4), ...wrong.slice(0, 2)];
+      const examples = picks.map((i) => {
+        const p = preds[i]!;
+        return {
+          text: test.texts[i]!,
+          truth: ds.labelNames[test.labels[i]!]!,
+          predicted: p.label,
+          probability: p.probabilities[p.index]!,
+        };
       });
-      const testAcc = correct / test.length;
-      const picks = pickExamples(test, preds, 6);
-      const examples = picks.map((i) => ({
-        text: (test[i] as Example).text,
-        truth: ds.labels[(test[i] as Example).label] as string,
-        predicted: ds.labels[(preds[i] as { k: number }).k] as string,
-        probability: (preds[i] as { prob: number }).prob,
-      }));
-      const last = history[history.length - 1] ?? {};
-      log(`head: ${sizes.p4Epochs} epochs in ${ms(trainMs)}; train acc ${pct(Number(last.acc ?? last.accuracy))}; test accuracy ${pct(testAcc)} on ${test.length} held-out sentences`);
+      const fresh = await result.classifier.predict(FRESH_SENTENCES);
+      FRESH_SENTENCES.forEach((text, i) => {
+        const p = fresh[i]!;
+        examples.push({ text, truth: '(new)', predicted: p.label, probability: p.probabilities[p.index]! });
+      });
       const exTable = {
-        columns: ['sentence', 'truth', 'predicted', 'p'],
-        rows: examples.map((e) => [clip(e.text, 60), e.truth, e.predicted, e.probability.toFixed(3)]),
+        columns: ['sentence', 'truth', 'predicted', 'p(predicted)'],
+        rows: examples.map((e) => [clip(e.text, 70), e.truth, e.predicted, e.probability.toFixed(3)]),
       };
       log(formatTable(exTable));
-      ctx.report.addRun({
-        name: 'Sentiment: USE-lite (frozen) + dense head',
-        history,
-        plans: result.plans,
-        timing: result.timing,
-        config: { encoder: encoder.id, train: train.length, test: test.length, epochs: sizes.p4Epochs, learningRate: 1e-2 },
-        result,
-      });
+
+      ctx.report.addRun(
+        runRecord(
+          'Sentiment: USE-lite (frozen) + dense head',
+          {
+            history: result.history,
+            plans: [result.plan],
+            backend: result.backend,
+            timing: { totalMs: result.timing.totalMs },
+          },
+          {
+            model: `${encoder.id} + dense ${ds.labelNames.length}`,
+            task: 'text-classification',
+            test: { acc: testAcc, examples: test.texts.length },
+            dataset: { train: train.texts.length, test: test.texts.length, classes: ds.labelNames },
+            config: {
+              encoder: encoder.id,
+              epochs: sizes.p4Epochs,
+              batchSize: 32,
+              learningRate: 1e-2,
+              optimizer: 'adam',
+              seed: opts.seed,
+            },
+          },
+        ),
+      );
       ctx.report.addSection({
-        title: 'Part 4 — sentiment',
-        text: `${core.formatPlan(plan, 'table', { by: 'layer', maxRows: 12 })}\n${core.formatSummaryLine(plan)}\n\ntest accuracy ${pct(testAcc)} (${test.length} sentences); embedding ${ms(embedMs)}, head training ${ms(trainMs)}`,
+        title: 'Part 4 — sentiment predictions',
+        description: `Frozen USE-lite + dense head: test accuracy ${pct(testAcc)} on ${test.texts.length} held-out sentences.`,
         table: exTable,
+        text: `${formatTable(planTable)}\n${result.summary}`,
       });
-      xTrain.dispose();
-      xTest.dispose();
-      yTrain.dispose();
-      yTest.dispose();
       return {
         encoder: encoder.id,
         dim: encoder.dim,
-        trainSize: train.length,
-        testSize: test.length,
+        trainSize: train.texts.length,
+        testSize: test.texts.length,
         testAcc,
-        embedMs,
-        trainMs,
-        labels: ds.labels,
+        embedMs: result.timing.embedMs,
+        trainMs: result.timing.trainMs,
+        labels: ds.labelNames,
         examples,
-        plan,
-        history,
+        plan: result.plan,
+        summary: result.summary,
       };
     } finally {
-      head.dispose();
+      result.classifier.dispose();
     }
   } finally {
     await encoder.dispose();
   }
-}
-
-/** A few right and (if any) wrong predictions, deterministic. */
-function pickExamples(test: Example[], preds: Array<{ k: number }>, n: number): number[] {
-  const right = test.map((_, i) => i).filter((i) => preds[i]?.k === test[i]?.label);
-  const wrong = test.map((_, i) => i).filter((i) => preds[i]?.k !== test[i]?.label);
-  const w = wrong.slice(0, Math.min(2, wrong.length));
-  return [...right.slice(0, n - w.length), ...w];
 }
 
 function clip(s: string, n: number): string {

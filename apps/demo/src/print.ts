@@ -21,7 +21,9 @@ export function formatTable(t: Table): string {
   const numeric = t.columns.map((_, i) => t.rows.every((r) => typeof r[i] === 'number' || r[i] == null));
   const widths = t.columns.map((h, i) => Math.max(h.length, ...text.map((r) => (r[i] as string).length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (numeric[i] ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join('  ');
+    cells
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)))
+      .join('  ');
   const out = [line(t.columns), widths.map((w) => '─'.repeat(w)).join('  '), ...text.map(line)];
   return out.map((l) => l.trimEnd()).join('\n');
 }
@@ -38,6 +40,4 @@ export function pct(x: number): string {
   return `${(x * 100).toFixed(1)}%`;
 }
 
-export interface Logger {
-  (line?: string): void;
-}
+export type Logger = (line?: string) => void;

@@ -25,7 +25,7 @@ export const DEFAULT_SIZES: Sizes = {
     { label: 'few (10/class)', perClass: 10, epochs: 30 },
     { label: 'many (200/class)', perClass: 200, epochs: 6 },
   ],
-  p2TestPerClass: 100,
+  p2TestPerClass: 60,
   p2BatchSize: 32,
   p3Classes: 3,
   p3TrainPerClass: 40,

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { EXIT_INTERRUPTED } from './errors';
 import { processIO } from './io';
 import { main } from './main';

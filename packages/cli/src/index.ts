@@ -24,7 +24,7 @@ export { BufferStream, type CliIO, type OutStream, processIO } from './io';
 export { main, VERSION } from './main';
 export { BACKBONES, builtinModelNames, ENCODERS, type ResolvedModel, resolveModel } from './models';
 export { loadPolicyFile } from './policy-file';
-export type { PreparedRun } from './prepared';
+export type { PrepareContext, PreparedRun } from './prepared';
 export {
   formatNumber,
   formatRate,

@@ -147,8 +147,8 @@ function readParamsJson(path: string): ParamInfo[] | 'model-json' {
 }
 
 async function loadEncoderParams(spec: Record<string, unknown>): Promise<ParamInfo[]> {
-  const nlp = await loadNlp();
   await ensureBackend();
+  const nlp = await loadNlp();
   const encoder: EncoderLike = await nlp.loadEncoder(spec);
   try {
     return encoder.params();

@@ -37,7 +37,10 @@ async function readTextData(
  * (cached in memory and under <output>/embeddings), and a small TF.js head trains on the vectors.
  * The encoder's parameters appear in plans and the report as fixed and frozen.
  */
-export async function prepareText(config: RunConfig, ctx: PrepareContext = { note: () => {} }): Promise<PreparedRun> {
+export async function prepareText(
+  config: RunConfig,
+  ctx: PrepareContext = { note: () => {} },
+): Promise<PreparedRun> {
   const nlp = await loadNlp();
   const tf = await loadTf();
   const tfjs = await loadTfjs();
@@ -68,14 +71,17 @@ export async function prepareText(config: RunConfig, ctx: PrepareContext = { not
       owned.push(x, y);
       return { x, y };
     };
-    const total = data.train.texts.length + (data.validation?.texts.length ?? 0) + (data.test?.texts.length ?? 0);
+    const total =
+      data.train.texts.length + (data.validation?.texts.length ?? 0) + (data.test?.texts.length ?? 0);
     ctx.note(`embedding ${total} texts with ${encoder.id} (${encoder.runtime}); cached in ${cache.dir}`);
     const t0 = Date.now();
     const train = await tensors(data.train);
     const validation = data.validation?.texts.length ? await tensors(data.validation) : undefined;
     const test = data.test ? await tensors(data.test) : undefined;
     const stats = cache.stats as { hits: number; misses: number };
-    ctx.note(`embedded in ${((Date.now() - t0) / 1000).toFixed(1)}s (${stats.hits} from cache, ${stats.misses} computed)`);
+    ctx.note(
+      `embedded in ${((Date.now() - t0) / 1000).toFixed(1)}s (${stats.hits} from cache, ${stats.misses} computed)`,
+    );
     const hidden = config.head.hidden;
     const head = nlp.buildHead(encoder.dim, k, {
       ...(hidden !== undefined ? { type: 'mlp', hidden } : {}),

@@ -352,11 +352,17 @@ function planTable(run: RunRecord): string {
   if (rows.length === 0) return '<p class="nodata">no plan recorded</p>';
   const bodies = rows
     .map((row, i) => {
+      // Layers of inference-only runtimes (ONNX, graph models) are frozen by construction, not by a rule.
+      const fixedLayers = new Set<string>();
+      if (row.plan.entries) {
+        const notFixed = new Set(row.plan.entries.filter((e) => !e.fixed).map((e) => e.layer));
+        for (const e of row.plan.entries) if (e.fixed && !notFixed.has(e.layer)) fixedLayers.add(e.layer);
+      }
       const lines = row.plan.layers
         .filter((l: LayerSummary) => l.params > 0)
         .map(
           (l) =>
-            `<tr data-name="${escapeHtml(l.name.toLowerCase())}"><td class="num muted">${l.index}</td><td class="name">${escapeHtml(l.name)}</td><td class="muted">${escapeHtml(l.type ?? '')}</td><td class="num">${int(l.params)}</td><td class="num">${int(l.trainableParams)}</td><td class="num">${int(l.frozenParams)}</td><td><span class="badge state-${l.state}">${l.state}</span>${l.bnMode ? ` <span class="badge bn">BN ${escapeHtml(l.bnMode)}</span>` : ''}</td><td>${ruleText(row.plan, l.rules)}</td></tr>`,
+            `<tr data-name="${escapeHtml(l.name.toLowerCase())}"><td class="num muted">${l.index}</td><td class="name">${escapeHtml(l.name)}</td><td class="muted">${escapeHtml(l.type ?? '')}</td><td class="num">${int(l.params)}</td><td class="num">${int(l.trainableParams)}</td><td class="num">${int(l.frozenParams)}</td><td><span class="badge state-${l.state}">${l.state}</span>${l.bnMode ? ` <span class="badge bn">BN ${escapeHtml(l.bnMode)}</span>` : ''}</td><td>${fixedLayers.has(l.name) && l.rules.length === 0 ? '<span class="muted">fixed (inference-only)</span>' : ruleText(row.plan, l.rules)}</td></tr>`,
         )
         .join('');
       return `<tbody data-plan="${i}"${i === rows.length - 1 ? '' : ' hidden'}>${lines}</tbody>`;

@@ -120,6 +120,8 @@ export async function runTraining(
   const output = config.output;
 
   const prepared = await (opts.prepare ?? defaultPrepare)(config, { note });
+  // Ctrl-C while loading or embedding: tfjs train sees the aborted signal before its first epoch and
+  // the run ends as `interrupted` below, with nothing to checkpoint.
   const t0 = Date.now();
   let model = prepared.model;
   try {
@@ -215,7 +217,9 @@ export async function runTraining(
         // Epochs without a cache event keep the previous state: a built cache is hit, a disabled one stays off.
         let cacheThisEpoch = cacheByEpoch.get(epoch);
         if (cacheThisEpoch === undefined) {
-          const prev = [...cacheByEpoch.entries()].filter(([k]) => k < epoch).sort((a, b) => b[0] - a[0])[0]?.[1];
+          const prev = [...cacheByEpoch.entries()]
+            .filter(([k]) => k < epoch)
+            .sort((a, b) => b[0] - a[0])[0]?.[1];
           if (prev !== undefined) cacheThisEpoch = prev === 'disabled' ? 'disabled' : 'hit';
           if (cacheThisEpoch) cacheByEpoch.set(epoch, cacheThisEpoch);
         }
@@ -305,6 +309,3 @@ export async function runTraining(
     model = undefined;
   }
 }
-
-/** Keeps the type import used in tests that build their own policy checks. */
-export type { PolicySpec };

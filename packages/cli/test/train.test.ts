@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -41,7 +41,8 @@ describe('frostline train (in-process, real TF.js)', () => {
     const plans = readJson(join(out, 'plans.json')).plans;
     expect(plans).toHaveLength(2);
     expect(plans[0].summary.trainableParams).toBeGreaterThan(0);
-    expect(plans[0].summary.trainableParams).toBeLessThan(plans[0].summary.totalParams / 10);
+    expect(plans[0].summary.frozenParams).toBeGreaterThan(0);
+    expect(plans[0].summary.trainableParams).toBeLessThan(plans[0].summary.totalParams);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('data-series="loss-train" data-points="2"');
     expect(html).toContain('data-series="acc-val" data-points="2"');
@@ -99,6 +100,43 @@ describe('frostline train (in-process, real TF.js)', () => {
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(
       'data-series="loss-train" data-points="3"',
     );
+  });
+
+  it('an ImageFolder dataset (PNG files decoded with sharp), MobileNetV2 at 32×32', async () => {
+    const dir = tempDir('folder');
+    const sharp = (await import('sharp')).default;
+    const colors: Record<string, [number, number, number]> = { red: [220, 30, 30], blue: [30, 30, 220] };
+    for (const [name, [r, g, b]] of Object.entries(colors)) {
+      mkdirSync(join(dir, 'images', name), { recursive: true });
+      for (let i = 0; i < 6; i++) {
+        const shade = 20 * i;
+        await sharp({
+          create: {
+            width: 40,
+            height: 40,
+            channels: 3,
+            background: { r: Math.max(0, r - shade), g: g + shade, b },
+          },
+        })
+          .png()
+          .toFile(join(dir, 'images', name, `${i}.png`));
+      }
+    }
+    const config = writeConfig(dir, {
+      task: 'image-classification',
+      backbone: { name: 'mobilenet_v2', inputSize: 32 },
+      dataset: { imageFolder: 'images', validationSplit: 0.34 },
+      policy: { rules: [{ freeze: '**' }, { unfreeze: 'head' }] },
+      epochs: 1,
+      batchSize: 4,
+      output: 'out',
+    });
+    const r = await runCli(['train', '--config', config, '--json']);
+    expect(r.code).toBe(0);
+    const done = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(done).toMatchObject({ type: 'done', status: 'completed', epochs: 1 });
+    const run = readFileSync(join(dir, 'out', 'report.html'), 'utf8');
+    expect(run).toContain('2 classes (blue, red)');
   });
 
   it('--json prints one JSON event per line and a final done object', async () => {

@@ -3,8 +3,9 @@
  * under a 50-rule policy (names, globs, regexes, layer types, layer ranges), against a naive loop
  * that tests every rule's compiled regex against every name. Run: pnpm bench (tsx bench/run.ts).
  */
-import { globToRegExp } from '../src/selectors';
+
 import { type ParamInfo, type PolicySpec, planFreeze, type Rule } from '../src/index';
+import { globToRegExp } from '../src/selectors';
 
 const PER_BLOCK: Array<[string, string, number[]]> = [
   ['attention.self.query', 'Linear', [768, 768]],
@@ -34,7 +35,11 @@ function syntheticTransformer(target: number): ParamInfo[] {
     for (const [mod, type, shape] of PER_BLOCK) {
       for (const w of ['weight', 'bias']) {
         if (params.length + tail.length >= target) break;
-        params.push({ name: `encoder.layer.${b}.${mod}.${w}`, shape: w === 'bias' ? [shape[0]!] : shape, layerType: type });
+        params.push({
+          name: `encoder.layer.${b}.${mod}.${w}`,
+          shape: w === 'bias' ? [shape[0]!] : shape,
+          layerType: type,
+        });
       }
     }
   }
@@ -123,7 +128,14 @@ function naivePlan(params: readonly ParamInfo[], policy: PolicySpec): Uint8Array
       return { freeze, test: (p: ParamInfo) => re.test(p.name) };
     }
     if (sel.startsWith('type:')) {
-      const re = new RegExp(`^(${sel.slice(5).split(',').map((t) => t.replace('*', '.*')).join('|')})$`, 'i');
+      const re = new RegExp(
+        `^(${sel
+          .slice(5)
+          .split(',')
+          .map((t) => t.replace('*', '.*'))
+          .join('|')})$`,
+        'i',
+      );
       return { freeze, test: (p: ParamInfo) => re.test(p.layerType ?? '') };
     }
     if (/^(layers|first|last):/.test(sel)) {

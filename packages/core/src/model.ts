@@ -34,7 +34,10 @@ export interface ModelIndex {
   /** Parameter → segment id of its last segment (−1 when the name ends with a separator). */
   readonly lastSeg: Int32Array;
   /** Aliases of the parameters that have any: strings and their segment ids. */
-  readonly aliases: ReadonlyMap<number, { readonly strings: readonly string[]; readonly segs: readonly (readonly number[])[] }>;
+  readonly aliases: ReadonlyMap<
+    number,
+    { readonly strings: readonly string[]; readonly segs: readonly (readonly number[])[] }
+  >;
   /** Parameter → index of its layer in `layers`. */
   readonly layerOf: Int32Array;
   /** Layer paths in order of first appearance. */
@@ -199,7 +202,10 @@ export function indexModel(params: unknown, opts: { allowEmpty?: boolean } = {})
       let b = c;
       while (
         b > 0 &&
-        !((b === prefix.length || isSep(prefix.charCodeAt(b))) && (b === prev.length || isSep(prev.charCodeAt(b))))
+        !(
+          (b === prefix.length || isSep(prefix.charCodeAt(b))) &&
+          (b === prev.length || isSep(prev.charCodeAt(b)))
+        )
       ) {
         b--;
       }
@@ -230,15 +236,21 @@ export function indexModel(params: unknown, opts: { allowEmpty?: boolean } = {})
   const lastStr: string[] = [];
   const lastId: number[] = [];
 
-  const layerIdx = new Map<string, number>();
+  // Layers named by prefix are found through their group; the name → layer map is only needed
+  // (and then filled in) once a parameter names its layer explicitly.
+  let layerIdx: Map<string, number> | undefined;
   const layers: string[] = [];
   const layerTypes: (string | undefined)[] = [];
   const layerOf = new Int32Array(n);
-  const addLayer = (name: string, type: unknown): number => {
-    let li = layerIdx.get(name);
+  const addLayer = (name: string, type: unknown, explicit: boolean): number => {
+    if (explicit && !layerIdx) {
+      layerIdx = new Map();
+      for (let k = 0; k < layers.length; k++) if (!layerIdx.has(layers[k]!)) layerIdx.set(layers[k]!, k);
+    }
+    let li = layerIdx?.get(name);
     if (li === undefined) {
       li = layers.length;
-      layerIdx.set(name, li);
+      layerIdx?.set(name, li);
       layers.push(name);
       layerTypes.push(typeof type === 'string' ? type : undefined);
     } else if (layerTypes[li] === undefined && typeof type === 'string') {
@@ -261,15 +273,18 @@ export function indexModel(params: unknown, opts: { allowEmpty?: boolean } = {})
   let gPrefix = '';
   for (let i = 0; i < n; i++) {
     const p = params[i] as Record<string, unknown> | null;
-    if (typeof p !== 'object' || p === null || Array.isArray(p)) fail(i, '', `expected a parameter object, got ${describe(p)}`);
+    if (typeof p !== 'object' || p === null || Array.isArray(p))
+      fail(i, '', `expected a parameter object, got ${describe(p)}`);
     const { name, shape, layer, layerType, kind } = p as Record<string, unknown>;
-    if (typeof name !== 'string') fail(i, 'name', `parameter name must be a non-empty path, got ${describe(name)}`);
+    if (typeof name !== 'string')
+      fail(i, 'name', `parameter name must be a non-empty path, got ${describe(name)}`);
     const nm = name as string;
     names.push(nm);
 
     // Group by prefix; the previous parameter's group is the usual answer.
-    const cut = Math.max(nm.lastIndexOf('.'), nm.lastIndexOf('/'));
-    const plen = cut > 0 ? cut : 0;
+    let cut = nm.length - 1;
+    while (cut >= 0 && !isSep(nm.charCodeAt(cut))) cut--;
+    const plen = Math.max(cut, 0);
     if (!(g >= 0 && gPrefix.length === plen && (plen === 0 || nm.startsWith(gPrefix)))) {
       const prefix = plen === 0 ? '' : nm.slice(0, plen);
       g = groups.get(prefix) ?? newGroup(prefix);
@@ -341,7 +356,7 @@ export function indexModel(params: unknown, opts: { allowEmpty?: boolean } = {})
     if (layer === undefined) {
       li = groupLayer[g]!;
       if (li < 0) {
-        li = addLayer(gPrefix, layerType);
+        li = addLayer(gPrefix, layerType, false);
         groupLayer[g] = li;
       } else if (layerTypes[li] === undefined && typeof layerType === 'string') layerTypes[li] = layerType;
     } else if (typeof layer !== 'string') {
@@ -350,7 +365,7 @@ export function indexModel(params: unknown, opts: { allowEmpty?: boolean } = {})
       li = prevLayer;
       if (layerTypes[li] === undefined && typeof layerType === 'string') layerTypes[li] = layerType;
     } else {
-      li = addLayer(layer, layerType);
+      li = addLayer(layer, layerType, true);
       prevLayerName = layer;
       prevLayer = li;
     }
@@ -361,7 +376,8 @@ export function indexModel(params: unknown, opts: { allowEmpty?: boolean } = {})
       if (!Array.isArray(al)) fail(i, 'aliases', `aliases must be an array of strings, got ${describe(al)}`);
       for (let a = 0; a < (al as unknown[]).length; a++) {
         const alias = (al as unknown[])[a];
-        if (typeof alias !== 'string') fail(i, `aliases[${a}]`, `alias must be a string, got ${describe(alias)}`);
+        if (typeof alias !== 'string')
+          fail(i, `aliases[${a}]`, `alias must be a string, got ${describe(alias)}`);
         const s = alias as string;
         const segs = splitPath(s);
         if (s === nm || segs.length === 0) continue;

@@ -115,7 +115,13 @@ export function planFreeze(params: readonly ParamInfo[], policy: PolicySpec, opt
   });
   const sched = expandSchedule(spec, epoch);
   for (const s of sched.rules) {
-    rules.push({ index: rules.length, action: s.action, selector: formatSelector(s.select), source: s.source, strict: s.strict });
+    rules.push({
+      index: rules.length,
+      action: s.action,
+      selector: formatSelector(s.select),
+      source: s.source,
+      strict: s.strict,
+    });
     rulePaths.push(s.path);
     ruleSelectors.push(s.select);
   }
@@ -148,7 +154,7 @@ export function planFreeze(params: readonly ParamInfo[], policy: PolicySpec, opt
           `${rules[r]!.source} unfreezes ${q(ix.names[i]!)}, which is fixed (inference-only runtime) and cannot train`,
           {
             path: rulePaths[r]!,
-            hint: "Exclude fixed parameters from the selector, e.g. ['head', '!encoder'], or train a head on top of them.",
+            hint: "Exclude fixed parameters from the selector, e.g. { all: ['**', '!encoder'] }, or train a head on top of them.",
           },
         );
       }
@@ -267,7 +273,8 @@ function layerSummaries(ix: ModelIndex, c: Columns): LayerSummary[] {
       } else s.frozenParams += size;
       if (c.decision[i] === D_RULE) rules.add(c.decided[i]!);
     }
-    s.state = s.tensors === 0 ? 'none' : nTrain === s.tensors ? 'trainable' : nTrain === 0 ? 'frozen' : 'partial';
+    s.state =
+      s.tensors === 0 ? 'none' : nTrain === s.tensors ? 'trainable' : nTrain === 0 ? 'frozen' : 'partial';
     s.rules = [...rules].sort((a, b) => a - b);
     return s;
   });
@@ -310,7 +317,8 @@ function makePlan(epoch: number, policy: PolicySpec, rules: AppliedRule[], ix: M
     if (ix.aliases.size === 0) return undefined;
     if (!aliasIndex) {
       aliasIndex = new Map();
-      for (const [k, a] of ix.aliases) for (const s of a.strings) if (!aliasIndex.has(s)) aliasIndex.set(s, k);
+      for (const [k, a] of ix.aliases)
+        for (const s of a.strings) if (!aliasIndex.has(s)) aliasIndex.set(s, k);
     }
     const k = aliasIndex.get(name);
     return k === undefined ? undefined : entryAt(k);
@@ -381,7 +389,9 @@ function explainEntry(e: PlanEntry, rules: readonly AppliedRule[], policy: Polic
     }
   }
   const bn =
-    e.bnMode === undefined ? '' : `; BatchNorm layer '${e.layer}' runs in ${e.bnMode === 'inference' ? 'inference' : 'training'} mode`;
+    e.bnMode === undefined
+      ? ''
+      : `; BatchNorm layer '${e.layer}' runs in ${e.bnMode === 'inference' ? 'inference' : 'training'} mode`;
   return `${e.name}: ${why}; lr factor ${formatFactor(e.lrFactor)}${bn}`;
 }
 

@@ -484,7 +484,11 @@ function pushGroup(ix: ModelIndex, g: number, out: number[]): void {
 }
 
 /** Add the aliased parameters that `hit` accepts and `out` lacks. */
-function addAliasHits(ix: ModelIndex, out: number[], hit: (a: { strings: readonly string[]; segs: readonly (readonly number[])[] }) => boolean): number[] {
+function addAliasHits(
+  ix: ModelIndex,
+  out: number[],
+  hit: (a: { strings: readonly string[]; segs: readonly (readonly number[])[] }) => boolean,
+): number[] {
   if (ix.aliases.size === 0) return out;
   let have: Set<number> | undefined;
   for (const [i, a] of ix.aliases) {
@@ -584,20 +588,29 @@ function matchGlob(ix: ModelIndex, node: Extract<SelectorNode, { t: 'glob' }>): 
     }
     return next === 0 ? 0 : closure(next);
   };
-  const { groupSegStart: gs, groupSegFlat: flat, groupCommon, groupMemberStart: ms, groupMemberFlat: mf, lastSeg } = ix;
-  const stack: number[] = [closure(1)];
+  const {
+    groupSegStart: gs,
+    groupSegFlat: flat,
+    groupCommon,
+    groupMemberStart: ms,
+    groupMemberFlat: mf,
+    lastSeg,
+  } = ix;
+  let maxDepth = 0;
+  for (let g = 0; g < ix.groupCount; g++) maxDepth = Math.max(maxDepth, gs[g + 1]! - gs[g]!);
+  // stack[d] = state after the first d segments of the current group.
+  const stack = new Int32Array(maxDepth + 1);
+  stack[0] = closure(1);
   const out: number[] = [];
   for (let g = 0; g < ix.groupCount; g++) {
     const s = gs[g]!;
     const e = gs[g + 1]!;
     // Resume from the state after the segments shared with the previous group.
-    let depth = g === 0 ? 0 : Math.min(groupCommon[g]!, stack.length - 1);
+    let depth = g === 0 ? 0 : groupCommon[g]!;
     let st = stack[depth]!;
-    stack.length = depth + 1;
     for (let k = s + depth; k < e; k++) {
       st = st === 0 ? 0 : step(st, flat[k]!);
-      stack.push(st);
-      depth++;
+      stack[++depth] = st;
     }
     if (st === 0) continue;
     for (let k = ms[g]!, ke = ms[g + 1]!; k < ke; k++) {

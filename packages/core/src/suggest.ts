@@ -61,7 +61,10 @@ export function nearestNames(query: string, names: readonly string[], k = 3): st
     if (cand === '' || cand === q) return;
     const cl = cand.toLowerCase();
     // Case-only differences are the cheapest mistakes.
-    const d = cl === qLower ? 0.5 : editDistance(qLower, cl, max) + penalty;
+    let d = cl === qLower ? 0.5 : editDistance(qLower, cl, max) + penalty;
+    // A prefix either way ('training' for 'train', 'fc' for 'fc1') is a near miss, whatever its length.
+    if (d > 1 && Math.min(cl.length, qLower.length) >= 2 && (cl.startsWith(qLower) || qLower.startsWith(cl)))
+      d = 1.5;
     if (d > max) return;
     const old = best.get(cand);
     if (old === undefined || d < old) best.set(cand, d);

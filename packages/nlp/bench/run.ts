@@ -39,8 +39,13 @@ async function useBackend(name: string): Promise<string> {
 function table(head: string[], rows: Array<Array<string | number>>): string {
   const cells = [head, ...rows.map((r) => r.map(String))];
   const w = head.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
-  const line = (r: string[]) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join(' | ')} |`;
-  return [line(head), `|${w.map((n, i) => (i === 0 ? `${'-'.repeat(n + 1)}-` : `${'-'.repeat(n + 1)}:`)).join('|')}|`, ...cells.slice(1).map(line)].join('\n');
+  const line = (r: string[]) =>
+    `| ${r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join(' | ')} |`;
+  return [
+    line(head),
+    `|${w.map((n, i) => (i === 0 ? `${'-'.repeat(n + 1)}-` : `${'-'.repeat(n + 1)}:`)).join('|')}|`,
+    ...cells.slice(1).map(line),
+  ].join('\n');
 }
 
 async function timeEmbed(enc: TextEncoder, texts: string[], batchSize = 32): Promise<number> {
@@ -53,7 +58,9 @@ async function timeEmbed(enc: TextEncoder, texts: string[], batchSize = 32): Pro
 const backend = await useBackend(process.env.FROSTLINE_BENCH_BACKEND ?? 'wasm');
 const { train, test } = await sentimentDataset();
 const texts = [...train.texts, ...test.texts];
-console.log(`@frostline/nlp bench: ${texts.length} review sentences, TF.js backend ${backend}, node ${process.version}\n`);
+console.log(
+  `@frostline/nlp bench: ${texts.length} review sentences, TF.js backend ${backend}, node ${process.version}\n`,
+);
 
 // 1. throughput ---------------------------------------------------------------------------------
 const throughput: Array<Array<string | number>> = [];
@@ -72,7 +79,12 @@ for (const { label, enc } of encoders) {
 const sweep = texts.slice(0, 256);
 for (const bs of [1, 8, 64]) {
   const ms = await timeEmbed(use, sweep, bs);
-  throughput.push([`use-lite batch ${bs}`, 512, (sweep.length / (ms / 1000)).toFixed(0), (ms / sweep.length).toFixed(2)]);
+  throughput.push([
+    `use-lite batch ${bs}`,
+    512,
+    (sweep.length / (ms / 1000)).toFixed(0),
+    (ms / sweep.length).toFixed(2),
+  ]);
 }
 console.log('Embedding throughput (batch 32 unless noted)');
 console.log(table(['encoder / pooling', 'dim', 'sentences/s', 'ms/sentence'], throughput));
@@ -107,7 +119,15 @@ for (const { label, enc } of [encoders[1]!, encoders[3]!]) {
 console.log(`\nCached second run over ${texts.length} sentences (ms)`);
 console.log(
   table(
-    ['encoder', 'recompute', '1st run + write', '2nd run (disk)', 'again (memory)', 'speed-up disk', 'speed-up memory'],
+    [
+      'encoder',
+      'recompute',
+      '1st run + write',
+      '2nd run (disk)',
+      'again (memory)',
+      'speed-up disk',
+      'speed-up memory',
+    ],
     cacheRows,
   ),
 );
@@ -141,8 +161,12 @@ for (const [label, head, epochs] of [
   ]);
   res.classifier.dispose();
 }
-console.log(`\nHead training on cached USE-lite embeddings (${train.texts.length} train / ${test.texts.length} test)`);
-console.log(table(['head', 'epochs', 'encoder calls', 'embed ms', 'train ms', 'ms/epoch', 'test acc'], heads));
+console.log(
+  `\nHead training on cached USE-lite embeddings (${train.texts.length} train / ${test.texts.length} test)`,
+);
+console.log(
+  table(['head', 'epochs', 'encoder calls', 'embed ms', 'train ms', 'ms/epoch', 'test acc'], heads),
+);
 
 for (const { enc } of encoders) await enc.dispose();
 rmSync(dir, { recursive: true, force: true });

@@ -20,7 +20,9 @@ export const CLASSES = 10;
  * dense 128 ReLU + dense 10 softmax head. ~0.62 M params. Fixed-seed initialisers so every run
  * and bench/pytorch_step.py build the same shapes (values are not shared).
  */
-export function benchNet(opts: { input?: number; blocks?: ReadonlyArray<readonly [number, number]> } = {}): tf.LayersModel {
+export function benchNet(
+  opts: { input?: number; blocks?: ReadonlyArray<readonly [number, number]> } = {},
+): tf.LayersModel {
   const size = opts.input ?? INPUT;
   const blocks = opts.blocks ?? BLOCKS;
   let seed = 1;
@@ -28,7 +30,15 @@ export function benchNet(opts: { input?: number; blocks?: ReadonlyArray<readonly
   const inp = tf.input({ shape: [size, size, 3], name: 'image' });
   const ap = (l: tf.layers.Layer, x: tf.SymbolicTensor) => l.apply(x) as tf.SymbolicTensor;
   let x = ap(
-    tf.layers.conv2d({ name: 'stem', filters: 32, kernelSize: 3, strides: 2, padding: 'same', useBias: false, kernelInitializer: init() }),
+    tf.layers.conv2d({
+      name: 'stem',
+      filters: 32,
+      kernelSize: 3,
+      strides: 2,
+      padding: 'same',
+      useBias: false,
+      kernelInitializer: init(),
+    }),
     inp,
   );
   x = ap(tf.layers.batchNormalization({ name: 'stem_bn' }), x);
@@ -48,13 +58,25 @@ export function benchNet(opts: { input?: number; blocks?: ReadonlyArray<readonly
     );
     x = ap(tf.layers.batchNormalization({ name: `${b}_dw_bn` }), x);
     x = ap(tf.layers.reLU({ name: `${b}_dw_relu`, maxValue: 6 }), x);
-    x = ap(tf.layers.conv2d({ name: `${b}_pw`, filters, kernelSize: 1, useBias: false, kernelInitializer: init() }), x);
+    x = ap(
+      tf.layers.conv2d({
+        name: `${b}_pw`,
+        filters,
+        kernelSize: 1,
+        useBias: false,
+        kernelInitializer: init(),
+      }),
+      x,
+    );
     x = ap(tf.layers.batchNormalization({ name: `${b}_pw_bn` }), x);
     x = ap(tf.layers.reLU({ name: `${b}_pw_relu`, maxValue: 6 }), x);
   });
   x = ap(tf.layers.globalAveragePooling2d({ name: 'gap' }), x);
   x = ap(tf.layers.dense({ name: 'head_fc1', units: 128, activation: 'relu', kernelInitializer: init() }), x);
-  const out = ap(tf.layers.dense({ name: 'head_out', units: CLASSES, activation: 'softmax', kernelInitializer: init() }), x);
+  const out = ap(
+    tf.layers.dense({ name: 'head_out', units: CLASSES, activation: 'softmax', kernelInitializer: init() }),
+    x,
+  );
   return tf.model({ inputs: inp, outputs: out, name: 'bench_net' });
 }
 

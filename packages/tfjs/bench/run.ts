@@ -36,7 +36,8 @@ const median = (xs: number[]) => {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
-const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 2 : 0)} ms`);
+const fmtMs = (ms: number) =>
+  ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 2 : 0)} ms`;
 
 interface Row {
   id: string;
@@ -57,7 +58,12 @@ function compileAdam(model: tf.LayersModel): void {
 }
 
 /** Wall time of each `model.fit` epoch, called one epoch at a time (the hand-written loop). */
-async function fitEpochs(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, epochs: number): Promise<number[]> {
+async function fitEpochs(
+  model: tf.LayersModel,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  epochs: number,
+): Promise<number[]> {
   const times: number[] = [];
   for (let e = 0; e < epochs; e++) {
     const t = now();
@@ -72,10 +78,17 @@ async function rowA(x: tf.Tensor, y: tf.Tensor): Promise<void> {
   log(`a) frozen backbone + head: frostline train with the cache, ${cfg.epochs} epochs of ${cfg.n} examples`);
   const m1 = benchNet();
   freezeBackbone(m1);
-  const r = await train(m1, { x, y }, { epochs: cfg.epochs, batchSize: BATCH, optimizer: 'adam', learningRate: 1e-3, seed: 1 });
+  const r = await train(
+    m1,
+    { x, y },
+    { epochs: cfg.epochs, batchSize: BATCH, optimizer: 'adam', learningRate: 1e-3, seed: 1 },
+  );
   if (r.cache.status !== 'used') throw new Error(`the activation cache was not used: ${r.cache.reason}`);
   const cached = median(r.timing.epochMs.slice(1));
-  log(`   epochs ${r.timing.epochMs.map(fmtMs).join(', ')} (first builds the cache of ${r.cache.prefixLayers} layers)`);
+  log(
+    `   epochs ${r.timing.epochMs.map(fmtMs).join(', ')} (first builds the cache of ${r.cache.prefixLayers} layers); ` +
+      `frozen-weight verification ${fmtMs(r.timing.verifyMs / cfg.epochs)} per epoch`,
+  );
   m1.dispose();
 
   log(`a) baseline: plain model.fit, backbone trainable=false, ${cfg.fitEpochs} epochs`);
@@ -105,7 +118,9 @@ async function rowB(x: tf.Tensor, y: tf.Tensor): Promise<void> {
   const fitMs: number[] = [];
   const rounds = QUICK ? 1 : 2;
   for (let round = 0; round < rounds; round++) {
-    log(`b) round ${round + 1}/${rounds}: hand-written model.fit loop (frozen BN in inference mode), ${cfg.fitEpochs} epochs`);
+    log(
+      `b) round ${round + 1}/${rounds}: hand-written model.fit loop (frozen BN in inference mode), ${cfg.fitEpochs} epochs`,
+    );
     const m2 = benchNet();
     freezeBackbone(m2);
     fixFrozenBatchNorm(m2);
@@ -121,7 +136,14 @@ async function rowB(x: tf.Tensor, y: tf.Tensor): Promise<void> {
     const r = await train(
       m1,
       { x, y },
-      { epochs: cfg.fitEpochs, batchSize: BATCH, optimizer: 'adam', learningRate: 1e-3, cache: 'off', seed: 1 },
+      {
+        epochs: cfg.fitEpochs,
+        batchSize: BATCH,
+        optimizer: 'adam',
+        learningRate: 1e-3,
+        cache: 'off',
+        seed: 1,
+      },
     );
     trainMs.push(...r.timing.epochMs.slice(1));
     m1.dispose();
@@ -175,7 +197,9 @@ async function rowC(): Promise<number> {
   // up at batch 4. Per-example cost is linear in batch on cpu, so a smaller batch is scaled.
   const cpuRaw = await stepMs(cfg.cpuBatch, 1);
   const cpu = (cpuRaw * BATCH) / cfg.cpuBatch;
-  log(`   ${fmtMs(cpuRaw)} at batch ${cfg.cpuBatch}${cfg.cpuBatch !== BATCH ? ` -> ${fmtMs(cpu)} scaled to ${BATCH}` : ''}`);
+  log(
+    `   ${fmtMs(cpuRaw)} at batch ${cfg.cpuBatch}${cfg.cpuBatch !== BATCH ? ` -> ${fmtMs(cpu)} scaled to ${BATCH}` : ''}`,
+  );
   await selectBackend({ prefer: 'wasm', quiet: true });
   rows.push({
     id: 'c',
@@ -268,7 +292,9 @@ async function rowTorch(wasmLast2: number): Promise<void> {
     log(`   torch ${res.torch}: last2 ${fmtMs(res.results.last2)}, frozen ${fmtMs(res.results.frozen)}`);
     const tag = `torch ${res.torch} CPU, ${threads} thr`;
     const vs = (tfjs: number, torch: number) =>
-      tfjs <= torch ? `tfjs ${(torch / tfjs).toFixed(2)}x faster` : `torch ${(tfjs / torch).toFixed(2)}x faster`;
+      tfjs <= torch
+        ? `tfjs ${(torch / tfjs).toFixed(2)}x faster`
+        : `torch ${(tfjs / torch).toFixed(2)}x faster`;
     rows.push({
       id: `d${threads}`,
       what: `last 2 blocks unfrozen, one step (batch ${BATCH})`,
@@ -317,9 +343,11 @@ function printTable(): void {
 async function main(): Promise<void> {
   const t0 = now();
   const choice = await selectBackend({ prefer: 'wasm', logger: log });
+  const probe = benchNet();
   log(
-    `backend ${choice.name}; ${QUICK ? 'QUICK smoke run' : 'full run'}; net ${benchNet().countParams().toLocaleString('en-US')} params`,
+    `backend ${choice.name}; ${QUICK ? 'QUICK smoke run' : 'full run'}; net ${probe.countParams().toLocaleString('en-US')} params`,
   );
+  probe.dispose();
   const { x, y } = syntheticData(cfg.n);
   const only = process.env.FROSTLINE_BENCH_ROWS?.split(',');
   const want = (id: string) => !only || only.includes(id);

@@ -67,8 +67,13 @@ function describe(err: unknown, specifier: string | undefined): string {
   return first.length > 200 ? `${first.slice(0, 200)}…` : first;
 }
 
+// Node built-ins through a variable specifier, so browser bundlers do not try to resolve them
+// (they are only reached in Node).
+const nodeBuiltin = (specifier: string): Promise<unknown> =>
+  import(/* @vite-ignore */ /* webpackIgnore: true */ specifier);
+
 async function nodeRequireResolve(specifier: string): Promise<string> {
-  const { createRequire } = await import('node:module');
+  const { createRequire } = (await nodeBuiltin('node:module')) as typeof import('node:module');
   // In the CJS build `require` exists; in ESM resolve relative to this module (i.e. from the
   // user's node_modules that holds @frostline/tfjs), not from process.cwd().
   const req = typeof require === 'function' ? require : createRequire(import.meta.url);
@@ -78,7 +83,7 @@ async function nodeRequireResolve(specifier: string): Promise<string> {
 /** Absolute folder (with trailing separator) holding tfjs-backend-wasm's .wasm binaries, in Node. */
 export async function wasmBinaryDir(): Promise<string> {
   const pkgJson = await nodeRequireResolve('@tensorflow/tfjs-backend-wasm/package.json');
-  const path = await import('node:path');
+  const path = (await nodeBuiltin('node:path')) as typeof import('node:path');
   return path.join(path.dirname(pkgJson), 'dist') + path.sep;
 }
 
@@ -95,17 +100,19 @@ async function activate(
   }
   if ((name === 'tfjs-node' || name === 'tfjs-node-gpu') && !isNode)
     throw new Error('only available in Node.js');
-  const mod = (await importer(PACKAGES[name])) as Record<string, unknown> & {
-    default?: Record<string, unknown>;
-  };
+  type Mod = Record<string, unknown> & { default?: Record<string, unknown> };
   if (name === 'wasm') {
-    // The binaries must be located before the backend initialises; afterwards the paths are fixed.
-    if (tf.findBackend('wasm') == null) {
-      const setWasmPaths = (mod.setWasmPaths ?? mod.default?.setWasmPaths) as
-        | WasmModule['setWasmPaths']
-        | undefined;
-      const prefix = wasmPaths ?? (isNode ? await wasmBinaryDir() : undefined);
+    const initialised = tf.findBackend('wasm') != null;
+    const prefix = initialised ? undefined : (wasmPaths ?? (isNode ? await wasmBinaryDir() : undefined));
+    // A bundled app may have imported the package itself (a bare dynamic import() does not resolve in
+    // browsers); then only setWasmPaths needs the module.
+    if (!tf.engine().registryFactory.wasm || prefix != null) {
+      const mod = (await importer(PACKAGES.wasm)) as Mod;
+      // The binaries must be located before the backend initialises; afterwards the paths are fixed.
       if (prefix != null) {
+        const setWasmPaths = (mod.setWasmPaths ?? mod.default?.setWasmPaths) as
+          | WasmModule['setWasmPaths']
+          | undefined;
         if (typeof setWasmPaths !== 'function') throw new Error('the package does not export setWasmPaths');
         setWasmPaths(prefix);
       }
@@ -120,6 +127,7 @@ async function activate(
       throw new Error('the wasm backend failed to initialise (see the warning above)');
     return { tfBackend: 'wasm', kernels };
   }
+  await importer(PACKAGES[name]);
   // tfjs-node and tfjs-node-gpu both register the native backend as 'tensorflow'.
   if (!tf.engine().registryFactory.tensorflow) {
     throw new Error(

@@ -10,6 +10,23 @@ afterAll(async () => {
 });
 
 describe('selectBackend', () => {
+  it('(first, before wasm is initialised) falls back past packages that import but do not work, and reports why', async () => {
+    const lines: string[] = [];
+    const importer = async (s: string) => {
+      if (s === '@tensorflow/tfjs-node') return {}; // imports, registers no backend (e.g. version mismatch)
+      if (s === '@tensorflow/tfjs-backend-wasm') throw new Error('boom: corrupt install');
+      return realImport(s);
+    };
+    const choice = await selectBackend({ importer, logger: (l) => lines.push(l) });
+    expect(choice.name).toBe('cpu');
+    expect(choice.tried.find((t) => t.name === 'tfjs-node')?.reason).toMatch(
+      /registered no "tensorflow" backend/,
+    );
+    expect(choice.tried.find((t) => t.name === 'wasm')?.reason).toBe('boom: corrupt install');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain("using TF.js backend 'cpu'");
+  });
+
   it('skips tfjs-node-gpu and tfjs-node when they are not installed, picks wasm and logs that once', async () => {
     const lines: string[] = [];
     const logger = (l: string) => lines.push(l);
@@ -31,6 +48,7 @@ describe('selectBackend', () => {
       'DepthwiseConv2dNativeBackpropFilter',
       'DepthwiseConv2dNativeBackpropInput',
       'Conv2DBackpropInput', // replaced: the native one is a slow loop
+      'Tile', // replaced: the native one is ~100x slower than a broadcast
     ]);
     expect(tf.getKernel('DepthwiseConv2dNativeBackpropInput', 'wasm')).toBeDefined();
     expect(lines).toHaveLength(1);
@@ -67,23 +85,6 @@ describe('selectBackend', () => {
     const err = await selectBackend({ prefer: 'webgpu' as never, quiet: true }).catch((e: unknown) => e);
     expect((err as FrostlineTfjsError).code).toBe('BACKEND_UNAVAILABLE');
     expect((err as Error).message).toContain(BACKEND_ORDER.join(', '));
-  });
-
-  it('falls back past a package that imports but does not work, and reports why', async () => {
-    const lines: string[] = [];
-    const importer = async (s: string) => {
-      if (s === '@tensorflow/tfjs-node') return {}; // imports, registers no backend (e.g. version mismatch)
-      if (s === '@tensorflow/tfjs-backend-wasm') throw new Error('boom: corrupt install');
-      return realImport(s);
-    };
-    const choice = await selectBackend({ importer, logger: (l) => lines.push(l) });
-    expect(choice.name).toBe('cpu');
-    expect(choice.tried.find((t) => t.name === 'tfjs-node')?.reason).toMatch(
-      /registered no "tensorflow" backend/,
-    );
-    expect(choice.tried.find((t) => t.name === 'wasm')?.reason).toBe('boom: corrupt install');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain("using TF.js backend 'cpu'");
   });
 
   it('resolves the wasm binaries folder in Node', async () => {

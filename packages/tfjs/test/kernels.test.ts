@@ -304,3 +304,49 @@ describe('DepthwiseConv2dNative gradients on wasm', () => {
     });
   }
 });
+
+describe('Tile on wasm (replaces the slow native one)', () => {
+  const cases: Array<[number[], number[]]> = [
+    [
+      [1, 1, 1, 5],
+      [3, 4, 2, 1],
+    ], // BatchNorm gradient: broadcast a per-channel vector
+    [
+      [2, 3],
+      [2, 2],
+    ],
+    [
+      [4, 1, 3],
+      [1, 5, 2],
+    ],
+    [[3], [4]],
+    [
+      [2, 1, 2, 1, 2],
+      [2, 2, 2, 2, 2],
+    ], // needs > 6 broadcast axes: native fallback
+    [
+      [2, 2],
+      [1, 1],
+    ], // nothing repeated: native fallback
+  ];
+  for (const [shape, reps] of cases) {
+    it(`is exact: x ${shape}, reps ${reps}`, () => {
+      const values = seededValues(size(shape), 21);
+      values[0] = -0;
+      if (values.length > 2) values[1] = Number.NaN;
+      if (values.length > 3) values[2] = Number.POSITIVE_INFINITY;
+      const inputs = { x: { shape, values } };
+      const wasm = runKernel('wasm', 'Tile', inputs, { reps });
+      const cpu = runKernel('cpu', 'Tile', inputs, { reps });
+      expect(wasm.shape).toEqual(cpu.shape);
+      expect(Array.from(wasm.values)).toEqual(Array.from(cpu.values)); // -0, NaN, Inf preserved
+    });
+  }
+
+  it('hands int32 tiles to the native kernel', async () => {
+    const out = tf.tile(tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32'), [2, 1]);
+    expect(out.dtype).toBe('int32');
+    expect(Array.from(await out.data())).toEqual([1, 2, 3, 4, 1, 2, 3, 4]);
+    out.dispose();
+  });
+});

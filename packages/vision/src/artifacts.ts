@@ -53,7 +53,8 @@ function ancestors(layers: LayerJson[], output: string): Set<string> {
     const nodes = (byName.get(n)?.inbound_nodes ?? []) as unknown[];
     for (const node of nodes) {
       // Keras 2: [[name, nodeIndex, tensorIndex, kwargs], ...]; Keras 3 style objects are not supported here.
-      if (Array.isArray(node)) for (const inbound of node) if (Array.isArray(inbound)) stack.push(String(inbound[0]));
+      if (Array.isArray(node))
+        for (const inbound of node) if (Array.isArray(inbound)) stack.push(String(inbound[0]));
     }
   }
   return keep;
@@ -75,7 +76,8 @@ export function editTopology(topology: Json, opts: ArtifactOptions, poolResize?:
     }
     if (className === 'Sequential') {
       layers = layers.slice(0, names.indexOf(opts.outputLayer) + 1);
-      if (Array.isArray(config)) throw new VisionError('LOAD_FAILED', 'legacy Sequential config (a bare list) is not supported');
+      if (Array.isArray(config))
+        throw new VisionError('LOAD_FAILED', 'legacy Sequential config (a bare list) is not supported');
       config.layers = layers;
     } else {
       const keep = ancestors(layers, opts.outputLayer);
@@ -88,7 +90,8 @@ export function editTopology(topology: Json, opts: ArtifactOptions, poolResize?:
     if (opts.resetTrainable !== false && 'trainable' in l.config) l.config.trainable = true;
     if (opts.inputSize != null) {
       const shape = l.config.batch_input_shape as (number | null)[] | undefined;
-      if (shape && shape.length === 4) l.config.batch_input_shape = [shape[0], opts.inputSize, opts.inputSize, shape[3]];
+      if (shape && shape.length === 4)
+        l.config.batch_input_shape = [shape[0], opts.inputSize, opts.inputSize, shape[3]];
       const p = poolResize?.get(l.name);
       if (p != null) {
         l.config.pool_size = [p, p];

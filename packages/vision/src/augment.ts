@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { VisionError } from './errors';
-import { type Rng, createRng } from './random';
+import { createRng, type Rng } from './random';
 
 export interface AugmentOptions {
   /** Mirror left-right with probability 0.5. Default false (wrong for digits and text). */
@@ -18,14 +18,16 @@ export interface AugmentOptions {
 function check(opts: AugmentOptions): void {
   const crop = opts.crop ?? 0;
   const rot = opts.rotation ?? 0;
-  if (!(crop >= 0 && crop < 1)) throw new VisionError('INVALID_OPTION', `augment: crop must be in [0, 1), got ${crop}`);
-  if (!(rot >= 0 && rot <= 180)) throw new VisionError('INVALID_OPTION', `augment: rotation must be 0..180 degrees, got ${rot}`);
+  if (!(crop >= 0 && crop < 1))
+    throw new VisionError('INVALID_OPTION', `augment: crop must be in [0, 1), got ${crop}`);
+  if (!(rot >= 0 && rot <= 180))
+    throw new VisionError('INVALID_OPTION', `augment: rotation must be 0..180 degrees, got ${rot}`);
 }
 
 /**
  * One projective-transform row per sample (tf.image.transform maps output (x, y) to input
- * coordinates): flip, zoom-crop and rotation composed about the image centre, so a batch costs one
- * kernel call whatever is enabled.
+ * coordinates): flip, zoom-crop and rotation composed about the image centre, whatever is enabled, each
+ * sample costs one resampling.
  */
 function transforms(n: number, h: number, w: number, opts: AugmentOptions, rng: Rng): number[] {
   const rows: number[] = [];
@@ -36,8 +38,8 @@ function transforms(n: number, h: number, w: number, opts: AugmentOptions, rng: 
   for (let i = 0; i < n; i++) {
     const flip = opts.flip && rng.next() < 0.5 ? -1 : 1;
     const s = crop > 0 ? rng.uniform(1 - crop, 1) : 1;
-    const tx = crop > 0 ? rng.uniform(-1, 1) * ((1 - s) * w) / 2 : 0;
-    const ty = crop > 0 ? rng.uniform(-1, 1) * ((1 - s) * h) / 2 : 0;
+    const tx = crop > 0 ? (rng.uniform(-1, 1) * ((1 - s) * w)) / 2 : 0;
+    const ty = crop > 0 ? (rng.uniform(-1, 1) * ((1 - s) * h)) / 2 : 0;
     const t = maxRot > 0 ? rng.uniform(-maxRot, maxRot) : 0;
     const cos = Math.cos(t);
     const sin = Math.sin(t);
@@ -58,9 +60,23 @@ export function augment(x: tf.Tensor4D, opts: AugmentOptions & { rng?: Rng } = {
   if (!opts.flip && !opts.crop && !opts.rotation) return x.clone();
   const [n, h, w] = x.shape;
   const rows = transforms(n, h, w, opts, rng);
-  return tf.tidy(() =>
-    tf.image.transform(x, tf.tensor2d(rows, [n, 8]), 'bilinear', opts.fill ?? 'nearest', 0, [h, w]),
-  );
+  // One kernel call per sample: tfjs-backend-cpu 4.22's Transform leaves every sample after the
+  // first at zero when given a batch (checked; the per-sample call is exact).
+  return tf.tidy(() => {
+    const samples = tf
+      .split(x, n, 0)
+      .map((xi, i) =>
+        tf.image.transform(
+          xi as tf.Tensor4D,
+          tf.tensor2d(rows.slice(i * 8, i * 8 + 8), [1, 8]),
+          'bilinear',
+          opts.fill ?? 'nearest',
+          0,
+          [h, w],
+        ),
+      );
+    return tf.concat(samples, 0) as tf.Tensor4D;
+  });
 }
 
 /**
@@ -72,7 +88,10 @@ export function augmentation(opts: AugmentOptions = {}): (x: tf.Tensor) => tf.Te
   const rng = createRng(opts.seed ?? 0);
   return (x: tf.Tensor) => {
     if (x.rank !== 4) {
-      throw new VisionError('SHAPE_MISMATCH', `augmentation expects image batches [n, h, w, c], got rank ${x.rank}`);
+      throw new VisionError(
+        'SHAPE_MISMATCH',
+        `augmentation expects image batches [n, h, w, c], got rank ${x.rank}`,
+      );
     }
     return augment(x as tf.Tensor4D, { ...opts, rng });
   };

@@ -1,4 +1,4 @@
-import { type ParamInfo, nearestNames } from '@frostline/core';
+import { nearestNames, type ParamInfo } from '@frostline/core';
 import * as tf from '@tensorflow/tfjs';
 import { VisionError } from './errors';
 import { type PreprocessMode, preprocessImages } from './preprocess';
@@ -56,7 +56,7 @@ function stageRank(name: string): number {
 
 export function layerParamCount(layer: tf.layers.Layer): number {
   let n = 0;
-  for (const w of layer.weights) n += w.shape.reduce((a, b) => a * (b ?? 1), 1);
+  for (const w of layer.weights) n += w.shape.reduce<number>((a, b) => a * (b ?? 1), 1);
   return n;
 }
 
@@ -66,7 +66,9 @@ export function createBackbone(opts: CreateBackboneOptions): Backbone {
   const byStage = new Map<string, string[]>();
   for (const layer of model.layers) {
     const key =
-      layer.getClassName() === 'InputLayer' ? 'stem' : (opts.classify(layer.name, layer.getClassName()) ?? 'head');
+      layer.getClassName() === 'InputLayer'
+        ? 'stem'
+        : (opts.classify(layer.name, layer.getClassName()) ?? 'head');
     const list = byStage.get(key) ?? [];
     list.push(layer.name);
     byStage.set(key, list);
@@ -154,7 +156,9 @@ export function similarNames(query: string, names: readonly string[], k = 3): st
 export function hintNames(query: string, names: readonly string[]): string {
   const near = similarNames(query, names);
   const list = near.map((n) => `"${n}"`).join(', ');
-  return near.length ? `did you mean ${list}? describeBackbone(backbone) lists every layer` : 'describeBackbone(backbone) lists every layer';
+  return near.length
+    ? `did you mean ${list}? describeBackbone(backbone) lists every layer`
+    : 'describeBackbone(backbone) lists every layer';
 }
 
 /**

@@ -19,7 +19,9 @@ export interface BackboneOptions {
 }
 
 /** Hands out seeded initializers (a new seed per layer) or undefined for the TF.js defaults. */
-export function initializerFactory(seed: number | undefined): () => tf.initializers.Initializer | undefined {
+export type Initializer = ReturnType<typeof tf.initializers.glorotUniform>;
+
+export function initializerFactory(seed: number | undefined): () => Initializer | undefined {
   let k = 0;
   return () => (seed == null ? undefined : tf.initializers.glorotUniform({ seed: seed * 7919 + k++ }));
 }

@@ -32,7 +32,7 @@ export function makeSplit(
   const [h, w, c] = shape;
   const per = h * w * c;
   const buf = new Float32Array(rows.length * per);
-  rows.forEach((r, i) => buf.set(r.pixels, i * per));
+  for (const [i, r] of rows.entries()) buf.set(r.pixels, i * per);
   const labels = Int32Array.from(rows.map((r) => r.label));
   const raw = tf.tensor4d(buf, [rows.length, h, w, c]);
   const x = backbone ? backbone.preprocess(raw) : raw;

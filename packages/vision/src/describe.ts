@@ -17,7 +17,7 @@ function countLayer(b: Backbone, name: string): LayerCount {
   let params = 0;
   let buffers = 0;
   for (const w of b.model.getLayer(name).weights) {
-    const n = w.shape.reduce((a, d) => a * (d ?? 1), 1);
+    const n = w.shape.reduce<number>((a, d) => a * (d ?? 1), 1);
     if (isBuffer(w.originalName)) buffers += n;
     else params += n;
   }

@@ -20,7 +20,8 @@ interface LayerRef {
   className: string;
 }
 
-const FEATURE_CLASSES = /^(Conv2D|DepthwiseConv2D|SeparableConv2D|BatchNormalization|ReLU|Activation|Add|Concatenate|ZeroPadding2D|MaxPooling2D|AveragePooling2D)$/;
+const FEATURE_CLASSES =
+  /^(Conv2D|DepthwiseConv2D|SeparableConv2D|BatchNormalization|ReLU|Activation|Add|Concatenate|ZeroPadding2D|MaxPooling2D|AveragePooling2D)$/;
 
 /**
  * Recognise the Keras-applications naming schemes; anything else is one body stage (`stage1`) up to
@@ -96,7 +97,10 @@ export function detectFamily(layers: readonly LayerRef[], modelName?: string): F
 export function topologyLayers(topology: unknown): { layers: LayerRef[]; modelName?: string } {
   const t = topology as Record<string, unknown>;
   const mc = ((t.model_config as Record<string, unknown> | undefined) ?? t) as {
-    config?: { name?: string; layers?: Array<{ name?: string; class_name: string; config?: { name?: string } }> };
+    config?: {
+      name?: string;
+      layers?: Array<{ name?: string; class_name: string; config?: { name?: string } }>;
+    };
   };
   const layers = (mc.config?.layers ?? []).map((l) => ({
     name: l.name ?? l.config?.name ?? '',

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type Backbone, type Stage, assembleBackbone } from './backbone';
+import { assembleBackbone, type Backbone, type Stage } from './backbone';
 import { VisionError } from './errors';
 
 export interface HeadOptions {
@@ -40,7 +40,8 @@ export function withHead(backbone: Backbone, opts: HeadOptions): Backbone {
   }
   const hidden = opts.hidden == null ? [] : Array.isArray(opts.hidden) ? opts.hidden : [opts.hidden];
   let k = 0;
-  const init = () => (opts.seed == null ? undefined : tf.initializers.glorotUniform({ seed: opts.seed * 7919 + k++ }));
+  const init = () =>
+    opts.seed == null ? undefined : tf.initializers.glorotUniform({ seed: opts.seed * 7919 + k++ });
   const names: string[] = [];
   const ap = (layer: tf.layers.Layer, x: tf.SymbolicTensor) => {
     names.push(layer.name);
@@ -68,15 +69,28 @@ export function withHead(backbone: Backbone, opts: HeadOptions): Backbone {
   if (dropout > 0) x = ap(tf.layers.dropout({ rate: dropout, name: 'head_dropout' }), x);
   const activation = opts.activation ?? (numClasses === 1 ? 'sigmoid' : 'softmax');
   x = ap(
-    tf.layers.dense({ units: numClasses, activation, name: hidden.length ? 'head_fc' : 'fc', kernelInitializer: init() }),
+    tf.layers.dense({
+      units: numClasses,
+      activation,
+      name: hidden.length ? 'head_fc' : 'fc',
+      kernelInitializer: init(),
+    }),
     x,
   );
 
-  const model = tf.model({ inputs: backbone.model.inputs, outputs: x, name: `${backbone.model.name}_with_head` });
+  const model = tf.model({
+    inputs: backbone.model.inputs,
+    outputs: x,
+    name: `${backbone.model.name}_with_head`,
+  });
   const kept = new Set(model.layers.map((l) => l.name));
   const stages: Stage[] = backbone.stages
     .filter((s) => s.name !== 'head')
-    .map((s) => ({ ...s, aliases: [...s.aliases], layers: s.layers.filter((l) => kept.has(l) && !names.includes(l)) }))
+    .map((s) => ({
+      ...s,
+      aliases: [...s.aliases],
+      layers: s.layers.filter((l) => kept.has(l) && !names.includes(l)),
+    }))
     .filter((s) => s.layers.length > 0);
   stages.push({ name: 'head', aliases: [...HEAD_STAGE_ALIASES], layers: names });
   return assembleBackbone(backbone.name, model, stages, backbone.preprocessing, backbone.featureLayer);

@@ -1,7 +1,7 @@
 import type { Backbone } from './backbone';
 import { type ImageDataset, makeSplit } from './dataset';
 import { VisionError } from './errors';
-import { type RawImage, decodeImageRaw, sizeOf } from './image';
+import { decodeImageRaw, type RawImage, sizeOf } from './image';
 import { createRng, shuffleInPlace } from './random';
 
 export interface ImageFolderOptions {
@@ -65,7 +65,9 @@ export async function imageFolder(root: string, opts: ImageFolderOptions = {}): 
       'backbones take 3-channel RGB (or 1-channel gray) images',
     );
   }
-  const [h, w] = sizeOf(opts.size ?? (opts.backbone ? [opts.backbone.inputShape[0], opts.backbone.inputShape[1]] : 224));
+  const [h, w] = sizeOf(
+    opts.size ?? (opts.backbone ? [opts.backbone.inputShape[0], opts.backbone.inputShape[1]] : 224),
+  );
   if (opts.backbone && opts.backbone.inputShape[2] !== channels) {
     throw new VisionError(
       'CHANNEL_MISMATCH',
@@ -73,7 +75,9 @@ export async function imageFolder(root: string, opts: ImageFolderOptions = {}): 
       `omit channels, or pass channels: ${opts.backbone.inputShape[2]}`,
     );
   }
-  const exts = new Set((opts.extensions ?? DEFAULT_EXTENSIONS).map((e) => e.toLowerCase().replace(/^\./, '')));
+  const exts = new Set(
+    (opts.extensions ?? DEFAULT_EXTENSIONS).map((e) => e.toLowerCase().replace(/^\./, '')),
+  );
   const warn = opts.onWarning ?? ((m: string) => console.warn(`[frostline/vision] ${m}`));
 
   let entries: import('node:fs').Dirent[];
@@ -96,7 +100,11 @@ export async function imageFolder(root: string, opts: ImageFolderOptions = {}): 
     .map((e) => e.name)
     .sort();
   if (classDirs.length === 0) {
-    throw new VisionError('NO_IMAGES', `imageFolder: ${root} has no class folders`, 'lay images out as root/<class>/<file>');
+    throw new VisionError(
+      'NO_IMAGES',
+      `imageFolder: ${root} has no class folders`,
+      'lay images out as root/<class>/<file>',
+    );
   }
   if (classDirs.length === 1) {
     throw new VisionError(
@@ -198,7 +206,9 @@ export async function imageFolder(root: string, opts: ImageFolderOptions = {}): 
 
   const shape: [number, number, number] = [h, w, channels];
   const trainSplit = makeSplit(train, shape, classDirs.length, opts.backbone);
-  const valSplitData = validation.length ? makeSplit(validation, shape, classDirs.length, opts.backbone) : undefined;
+  const valSplitData = validation.length
+    ? makeSplit(validation, shape, classDirs.length, opts.backbone)
+    : undefined;
   return {
     classNames: classDirs,
     train: trainSplit,

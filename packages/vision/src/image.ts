@@ -27,11 +27,18 @@ export interface RawImage {
  * Decode and resize an image file or buffer in Node with sharp (optional peer). Truncated or corrupt
  * files throw a VisionError `UNREADABLE_IMAGE`.
  */
-export async function decodeImageRaw(input: string | Uint8Array, opts: DecodeOptions = {}): Promise<RawImage> {
+export async function decodeImageRaw(
+  input: string | Uint8Array,
+  opts: DecodeOptions = {},
+): Promise<RawImage> {
   const sharp = await loadSharp();
   const channels = opts.channels ?? 3;
   if (channels !== 1 && channels !== 3) {
-    throw new VisionError('CHANNEL_MISMATCH', `channels must be 1 or 3, got ${channels}`, 'use channels: 3 for RGB backbones');
+    throw new VisionError(
+      'CHANNEL_MISMATCH',
+      `channels must be 1 or 3, got ${channels}`,
+      'use channels: 3 for RGB backbones',
+    );
   }
   try {
     // failOn 'truncated' makes sharp reject cut-off PNG/JPEG data instead of returning gray padding.
@@ -64,7 +71,10 @@ function convertChannels(src: Uint8Array, from: number, to: number): Uint8Array 
   const out = new Uint8Array(n * to);
   for (let i = 0; i < n; i++) {
     if (to === 1) {
-      out[i] = from >= 3 ? Math.round(0.299 * src[i * from]! + 0.587 * src[i * from + 1]! + 0.114 * src[i * from + 2]!) : src[i * from]!;
+      out[i] =
+        from >= 3
+          ? Math.round(0.299 * src[i * from]! + 0.587 * src[i * from + 1]! + 0.114 * src[i * from + 2]!)
+          : src[i * from]!;
     } else {
       for (let c = 0; c < to; c++) out[i * to + c] = src[i * from + (from >= 3 ? c : 0)]!;
     }
@@ -73,7 +83,10 @@ function convertChannels(src: Uint8Array, from: number, to: number): Uint8Array 
 }
 
 /** Decode one image to a float32 [height, width, channels] tensor in 0..255. */
-export async function decodeImage(input: string | Uint8Array, opts: DecodeOptions = {}): Promise<tf.Tensor3D> {
+export async function decodeImage(
+  input: string | Uint8Array,
+  opts: DecodeOptions = {},
+): Promise<tf.Tensor3D> {
   const raw = await decodeImageRaw(input, opts);
   return tf.tensor3d(Float32Array.from(raw.data), [raw.height, raw.width, raw.channels]);
 }

@@ -1,11 +1,11 @@
 export { type ArtifactOptions, modelFromArtifacts } from './artifacts';
-export { augment, augmentation, type AugmentOptions } from './augment';
+export { type AugmentOptions, augment, augmentation } from './augment';
 export {
   type Backbone,
   type CreateBackboneOptions,
+  createBackbone,
   type Stage,
   type StageClassifier,
-  createBackbone,
   truncateBackbone,
 } from './backbone';
 export type { BackboneOptions } from './build-utils';
@@ -13,7 +13,6 @@ export { checkCompatible, type ImageDataset, type ImageSplit } from './dataset';
 export { type DescribeOptions, describeBackbone } from './describe';
 export { VisionError, type VisionErrorCode } from './errors';
 export { detectFamily, type Family } from './families';
-export { readModelFolder, writeModelFolder } from './fs-io';
 export { HEAD_STAGE_ALIASES, type HeadOptions, withHead } from './head';
 export { type DecodeOptions, decodeImage, imageFromPixels } from './image';
 export {
@@ -27,7 +26,7 @@ export { MNIST_TRAIN_PER_DIGIT, type MnistDataset, type MnistOptions, mnistDatas
 export { type MnistCnnOptions, mnistCnn } from './mnist-cnn';
 export { type MobileNetV1Options, mobileNetV1 } from './mobilenet-v1';
 export { type MobileNetV2Options, makeDivisible, mobileNetV2 } from './mobilenet-v2';
-export { type LoadPretrainedOptions, type PretrainedName, loadPretrained } from './pretrained';
 export { type PreprocessMode, preprocessImages, toChannels } from './preprocess';
+export { type LoadPretrainedOptions, loadPretrained, type PretrainedName } from './pretrained';
 export { createRng, type Rng } from './random';
 export { type ResNetOptions, resNet18, resNet34, resNet50 } from './resnet';

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { type Backbone, type StageClassifier, createBackbone } from './backbone';
 import { type ArtifactOptions, modelFromArtifacts } from './artifacts';
+import { type Backbone, createBackbone, type StageClassifier } from './backbone';
 import { VisionError } from './errors';
 import { detectFamily, topologyLayers } from './families';
-import { readModelFolder } from './fs-io';
+import { readModelArtifacts } from './fs-io';
 import type { PreprocessMode } from './preprocess';
 
 /**
@@ -44,12 +44,16 @@ function isArtifacts(x: unknown): x is tf.io.ModelArtifacts {
 async function readSource(source: string | tf.io.ModelArtifacts): Promise<tf.io.ModelArtifacts> {
   if (isArtifacts(source)) return source;
   if (typeof source !== 'string') {
-    throw new VisionError('INVALID_OPTION', 'loadBackbone(source): source must be a URL, a folder or model artifacts');
+    throw new VisionError(
+      'INVALID_OPTION',
+      'loadBackbone(source): source must be a URL, a folder or model artifacts',
+    );
   }
   const known = PRETRAINED_URLS[source];
   if (known || /^https?:\/\//.test(source)) {
     try {
-      return await tf.io.http(known ?? source).load();
+      const handler = tf.io.http(known ?? source);
+      return await handler.load!();
     } catch (err) {
       throw new VisionError(
         'LOAD_FAILED',
@@ -58,7 +62,7 @@ async function readSource(source: string | tf.io.ModelArtifacts): Promise<tf.io.
       );
     }
   }
-  return readModelFolder(source.replace(/^file:\/\//, ''));
+  return readModelArtifacts(source);
 }
 
 /**

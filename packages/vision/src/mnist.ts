@@ -51,7 +51,11 @@ async function digitPixels(d: number): Promise<Float32Array> {
 /** Real MNIST digits from the `mnist` package (optional peer), resized/repeated for a backbone. */
 export async function mnistDataset(opts: MnistOptions = {}): Promise<MnistDataset> {
   const digits = [...(opts.digits ?? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])];
-  if (digits.length < 2 || digits.some((d) => !Number.isInteger(d) || d < 0 || d > 9) || new Set(digits).size !== digits.length) {
+  if (
+    digits.length < 2 ||
+    digits.some((d) => !Number.isInteger(d) || d < 0 || d > 9) ||
+    new Set(digits).size !== digits.length
+  ) {
     throw new VisionError(
       digits.length < 2 ? 'SINGLE_CLASS' : 'INVALID_OPTION',
       `mnistDataset: digits must be at least two distinct integers 0–9, got [${digits.join(', ')}]`,
@@ -73,7 +77,9 @@ export async function mnistDataset(opts: MnistOptions = {}): Promise<MnistDatase
       `omit channels, or pass channels: ${opts.backbone.inputShape[2]}`,
     );
   }
-  const [h, w] = sizeOf(opts.size ?? (opts.backbone ? [opts.backbone.inputShape[0], opts.backbone.inputShape[1]] : 28));
+  const [h, w] = sizeOf(
+    opts.size ?? (opts.backbone ? [opts.backbone.inputShape[0], opts.backbone.inputShape[1]] : 28),
+  );
   const rng = createRng(opts.seed ?? 0);
   const split = opts.split ?? 'train';
   const train: Array<{ pixels: Float32Array; label: number; file: string }> = [];
@@ -89,7 +95,11 @@ export async function mnistDataset(opts: MnistOptions = {}): Promise<MnistDatase
     );
     const n = Math.min(opts.perClass ?? pool.length, pool.length);
     const picked = pool.slice(0, n);
-    const rows = picked.map((idx) => ({ pixels: resize(all.subarray(idx * 784, idx * 784 + 784), h, w, channels), label, file: `mnist/${d}/${idx}` }));
+    const rows = picked.map((idx) => ({
+      pixels: resize(all.subarray(idx * 784, idx * 784 + 784), h, w, channels),
+      label,
+      file: `mnist/${d}/${idx}`,
+    }));
     let nVal = Math.round(n * valSplit);
     if (valSplit > 0 && n >= 2) nVal = Math.max(1, nVal);
     nVal = Math.min(nVal, Math.max(0, n - 1));
@@ -100,7 +110,9 @@ export async function mnistDataset(opts: MnistOptions = {}): Promise<MnistDatase
   shuffleInPlace(validation, rng);
   const shape: [number, number, number] = [h, w, channels];
   const trainSplit = makeSplit(train, shape, digits.length, opts.backbone);
-  const valSplitData = validation.length ? makeSplit(validation, shape, digits.length, opts.backbone) : undefined;
+  const valSplitData = validation.length
+    ? makeSplit(validation, shape, digits.length, opts.backbone)
+    : undefined;
   return {
     digits,
     classNames: digits.map(String),
@@ -123,7 +135,12 @@ function resize(src: Float32Array, h: number, w: number, channels: number): Floa
   if (h === 28 && w === 28) {
     pix = src.map((v) => v * 255);
   } else {
-    pix = tf.tidy(() => tf.image.resizeBilinear(tf.tensor3d(src, [28, 28, 1]).mul(255) as tf.Tensor3D, [h, w]).dataSync() as Float32Array);
+    pix = tf.tidy(
+      () =>
+        tf.image
+          .resizeBilinear(tf.tensor3d(src, [28, 28, 1]).mul(255) as tf.Tensor3D, [h, w])
+          .dataSync() as Float32Array,
+    );
   }
   if (channels === 1) return pix;
   const out = new Float32Array(h * w * 3);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type Backbone, type StageClassifier, createBackbone } from './backbone';
+import { type Backbone, createBackbone, type StageClassifier } from './backbone';
 import {
   type BackboneOptions,
   checkInputSize,
@@ -45,7 +45,15 @@ export function mobileNetV1(opts: MobileNetV1Options = {}): Backbone {
   const bn = (name: string) => tf.layers.batchNormalization({ name });
 
   const input = tf.input({ shape: [size, size, 3], name: 'input_1' });
-  let x = tf.layers.zeroPadding2d({ padding: [[0, 1], [0, 1]], name: 'conv1_pad' }).apply(input) as tf.SymbolicTensor;
+  let x = tf.layers
+    .zeroPadding2d({
+      padding: [
+        [0, 1],
+        [0, 1],
+      ],
+      name: 'conv1_pad',
+    })
+    .apply(input) as tf.SymbolicTensor;
   x = tf.layers
     .conv2d({
       filters: Math.trunc(32 * alpha),
@@ -78,7 +86,15 @@ export function mobileNetV1(opts: MobileNetV1Options = {}): Backbone {
   blocks.forEach(([filters, stride], i) => {
     const id = i + 1;
     if (stride === 2) {
-      x = tf.layers.zeroPadding2d({ padding: [[0, 1], [0, 1]], name: `conv_pad_${id}` }).apply(x) as tf.SymbolicTensor;
+      x = tf.layers
+        .zeroPadding2d({
+          padding: [
+            [0, 1],
+            [0, 1],
+          ],
+          name: `conv_pad_${id}`,
+        })
+        .apply(x) as tf.SymbolicTensor;
     }
     x = tf.layers
       .depthwiseConv2d({
@@ -114,7 +130,13 @@ export function mobileNetV1(opts: MobileNetV1Options = {}): Backbone {
     x = tf.layers.reshape({ targetShape: [1, 1, channels], name: 'reshape_1' }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.dropout({ rate: opts.dropout ?? 1e-3, name: 'dropout' }).apply(x) as tf.SymbolicTensor;
     x = tf.layers
-      .conv2d({ filters: classes, kernelSize: 1, padding: 'same', name: 'conv_preds', kernelInitializer: init() })
+      .conv2d({
+        filters: classes,
+        kernelSize: 1,
+        padding: 'same',
+        name: 'conv_preds',
+        kernelInitializer: init(),
+      })
       .apply(x) as tf.SymbolicTensor;
     x = tf.layers.reshape({ targetShape: [classes], name: 'reshape_2' }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.activation({ activation: 'softmax', name: 'predictions' }).apply(x) as tf.SymbolicTensor;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type Backbone, type StageClassifier, createBackbone } from './backbone';
+import { type Backbone, createBackbone, type StageClassifier } from './backbone';
 import {
   type BackboneOptions,
   checkInputSize,
@@ -50,15 +50,37 @@ export function mobileNetV2(opts: MobileNetV2Options = {}): Backbone {
   const bn = (name: string) => tf.layers.batchNormalization({ epsilon: 1e-3, momentum: 0.999, name });
   const relu6 = (name: string) => tf.layers.reLU({ maxValue: 6, name });
   const conv = (filters: number, kernel: number, strides: number, padding: 'same' | 'valid', name: string) =>
-    tf.layers.conv2d({ filters, kernelSize: kernel, strides, padding, useBias: false, name, kernelInitializer: init() });
+    tf.layers.conv2d({
+      filters,
+      kernelSize: kernel,
+      strides,
+      padding,
+      useBias: false,
+      name,
+      kernelInitializer: init(),
+    });
 
   const input = tf.input({ shape: [size, size, 3], name: 'input_1' });
-  let x = tf.layers.zeroPadding2d({ padding: [[0, 1], [0, 1]], name: 'Conv1_pad' }).apply(input) as tf.SymbolicTensor;
+  let x = tf.layers
+    .zeroPadding2d({
+      padding: [
+        [0, 1],
+        [0, 1],
+      ],
+      name: 'Conv1_pad',
+    })
+    .apply(input) as tf.SymbolicTensor;
   x = conv(makeDivisible(32 * alpha), 3, 2, 'valid', 'Conv1').apply(x) as tf.SymbolicTensor;
   x = bn('bn_Conv1').apply(x) as tf.SymbolicTensor;
   x = relu6('Conv1_relu').apply(x) as tf.SymbolicTensor;
 
-  const block = (inputs: tf.SymbolicTensor, expansion: number, stride: number, filters: number, id: number) => {
+  const block = (
+    inputs: tf.SymbolicTensor,
+    expansion: number,
+    stride: number,
+    filters: number,
+    id: number,
+  ) => {
     const inChannels = inputs.shape[3]!;
     const outChannels = makeDivisible(Math.trunc(filters * alpha));
     const prefix = id ? `block_${id}_` : 'expanded_conv_';
@@ -72,7 +94,9 @@ export function mobileNetV2(opts: MobileNetV2Options = {}): Backbone {
       // Keras `correct_pad` for even sizes: pad bottom/right only, then a valid stride-2 conv.
       const odd = (y.shape[1]! % 2) as 0 | 1;
       const pad: [number, number] = odd ? [1, 1] : [0, 1];
-      y = tf.layers.zeroPadding2d({ padding: [pad, pad], name: `${prefix}pad` }).apply(y) as tf.SymbolicTensor;
+      y = tf.layers
+        .zeroPadding2d({ padding: [pad, pad], name: `${prefix}pad` })
+        .apply(y) as tf.SymbolicTensor;
     }
     y = tf.layers
       .depthwiseConv2d({
@@ -125,7 +149,12 @@ export function mobileNetV2(opts: MobileNetV2Options = {}): Backbone {
   if (opts.includeTop) {
     x = globalPool(x, 'avg', 'global_average_pooling2d');
     x = tf.layers
-      .dense({ units: opts.classes ?? 1000, activation: 'softmax', name: 'predictions', kernelInitializer: init() })
+      .dense({
+        units: opts.classes ?? 1000,
+        activation: 'softmax',
+        name: 'predictions',
+        kernelInitializer: init(),
+      })
       .apply(x) as tf.SymbolicTensor;
   } else if (opts.pooling) {
     featureLayer = opts.pooling === 'avg' ? 'global_average_pooling2d' : 'global_max_pooling2d';

@@ -17,7 +17,8 @@ export async function nodeRequire(): Promise<NodeJS.Require> {
 function isMissing(err: unknown, id: string): boolean {
   const e = err as { code?: string; message?: string };
   return (
-    (e?.code === 'MODULE_NOT_FOUND' || e?.code === 'ERR_MODULE_NOT_FOUND') && String(e.message ?? '').includes(id)
+    (e?.code === 'MODULE_NOT_FOUND' || e?.code === 'ERR_MODULE_NOT_FOUND') &&
+    String(e.message ?? '').includes(id)
   );
 }
 

@@ -1,8 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
-import { type Backbone, createBackbone } from './backbone';
 import { modelFromArtifacts } from './artifacts';
+import { type Backbone, createBackbone } from './backbone';
 import { VisionError } from './errors';
-import { readModelFolder } from './fs-io';
+import { readModelArtifacts } from './fs-io';
 import { mnistCnnStageAliases, mnistCnnStages } from './mnist-cnn';
 import { mobileNetStageAliases, mobileNetV2Stages } from './mobilenet-v2';
 import { nodeRequire, resolvePeer } from './peers';
@@ -26,7 +26,11 @@ export interface LoadPretrainedOptions {
 async function nsfwjsArtifacts(): Promise<tf.io.ModelArtifacts> {
   const purpose = 'loadPretrained("mobilenet_v2")';
   const entry = await resolvePeer('nsfwjs/models/mobilenet_v2', purpose, '4.3.0');
-  const [{ readFile }, path, req] = await Promise.all([import('node:fs/promises'), import('node:path'), nodeRequire()]);
+  const [{ readFile }, path, req] = await Promise.all([
+    import('node:fs/promises'),
+    import('node:path'),
+    nodeRequire(),
+  ]);
   const dir = path.join(path.dirname(entry), '..', '..', 'models', 'mobilenet_v2');
   const layoutError = (why: string) =>
     new VisionError(
@@ -65,7 +69,10 @@ export async function mnistCnnAssetDir(): Promise<string> {
  *   `flatten_1` (1280-d global average). `inputSize` lowers the resolution (multiple of 32).
  * - `mnist-cnn`: this package's small CNN trained on MNIST digits 0–4 (scripts/pretrain-mnist.ts).
  */
-export async function loadPretrained(name: PretrainedName, opts: LoadPretrainedOptions = {}): Promise<Backbone> {
+export async function loadPretrained(
+  name: PretrainedName,
+  opts: LoadPretrainedOptions = {},
+): Promise<Backbone> {
   if (name === 'mobilenet_v2') {
     const size = opts.inputSize ?? 224;
     if (!Number.isInteger(size) || size < 32 || size % 32 !== 0) {
@@ -92,8 +99,11 @@ export async function loadPretrained(name: PretrainedName, opts: LoadPretrainedO
     if (opts.inputSize != null && opts.inputSize !== 28) {
       throw new VisionError('INVALID_INPUT_SIZE', 'mnist-cnn takes 28×28 gray images only', 'omit inputSize');
     }
-    const artifacts = await readModelFolder(await mnistCnnAssetDir());
-    const model = await modelFromArtifacts(artifacts, opts.includeTop === false ? { outputLayer: 'flatten' } : {});
+    const artifacts = await readModelArtifacts(await mnistCnnAssetDir());
+    const model = await modelFromArtifacts(
+      artifacts,
+      opts.includeTop === false ? { outputLayer: 'flatten' } : {},
+    );
     return createBackbone({
       name: 'mnist-cnn',
       model,

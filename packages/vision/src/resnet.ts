@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { type Backbone, type StageClassifier, createBackbone } from './backbone';
+import { type Backbone, createBackbone, type StageClassifier } from './backbone';
 import {
   type BackboneOptions,
   checkInputSize,
   globalPool,
+  type Initializer,
   initializerFactory,
   maybeTruncate,
 } from './build-utils';
@@ -31,22 +32,46 @@ type Sym = tf.SymbolicTensor;
 const ap = (layer: tf.layers.Layer, x: Sym | Sym[]): Sym => layer.apply(x) as Sym;
 
 interface Ctx {
-  init: () => tf.initializers.Initializer | undefined;
+  init: () => Initializer | undefined;
   useBias: boolean;
   epsilon: number;
 }
 
-function conv(ctx: Ctx, x: Sym, filters: number, kernel: number, strides: number, padding: 'same' | 'valid', name: string) {
+function conv(
+  ctx: Ctx,
+  x: Sym,
+  filters: number,
+  kernel: number,
+  strides: number,
+  padding: 'same' | 'valid',
+  name: string,
+) {
   return ap(
-    tf.layers.conv2d({ filters, kernelSize: kernel, strides, padding, useBias: ctx.useBias, name, kernelInitializer: ctx.init() }),
+    tf.layers.conv2d({
+      filters,
+      kernelSize: kernel,
+      strides,
+      padding,
+      useBias: ctx.useBias,
+      name,
+      kernelInitializer: ctx.init(),
+    }),
     x,
   );
 }
-const bn = (ctx: Ctx, x: Sym, name: string) => ap(tf.layers.batchNormalization({ epsilon: ctx.epsilon, name }), x);
+const bn = (ctx: Ctx, x: Sym, name: string) =>
+  ap(tf.layers.batchNormalization({ epsilon: ctx.epsilon, name }), x);
 const relu = (x: Sym, name: string) => ap(tf.layers.activation({ activation: 'relu', name }), x);
 
 /** Keras `block1`: 1×1 (stride here, as Keras/Caffe ResNet v1) → 3×3 → 1×1 ×4, projection shortcut when asked. */
-function bottleneck(ctx: Ctx, x: Sym, filters: number, stride: number, convShortcut: boolean, name: string): Sym {
+function bottleneck(
+  ctx: Ctx,
+  x: Sym,
+  filters: number,
+  stride: number,
+  convShortcut: boolean,
+  name: string,
+): Sym {
   const shortcut = convShortcut
     ? bn(ctx, conv(ctx, x, 4 * filters, 1, stride, 'valid', `${name}_0_conv`), `${name}_0_bn`)
     : x;
@@ -72,7 +97,16 @@ function basic(ctx: Ctx, x: Sym, filters: number, stride: number, name: string):
       : x;
   let y = x;
   if (stride !== 1) {
-    y = ap(tf.layers.zeroPadding2d({ padding: [[1, 1], [1, 1]], name: `${name}_1_pad` }), y);
+    y = ap(
+      tf.layers.zeroPadding2d({
+        padding: [
+          [1, 1],
+          [1, 1],
+        ],
+        name: `${name}_1_pad`,
+      }),
+      y,
+    );
     y = conv(ctx, y, filters, 3, stride, 'valid', `${name}_1_conv`);
   } else {
     y = conv(ctx, y, filters, 3, 1, 'same', `${name}_1_conv`);
@@ -92,26 +126,55 @@ function buildResNet(
   checkInputSize(arch, size, 32);
   const bottle = arch === 'resnet50';
   // Keras ResNet50 convs carry biases and BN eps 1.001e-5; the 18/34 variants follow torchvision (no bias, 1e-5).
-  const ctx: Ctx = { init: initializerFactory(opts.seed), useBias: bottle, epsilon: bottle ? 1.001e-5 : 1e-5 };
+  const ctx: Ctx = {
+    init: initializerFactory(opts.seed),
+    useBias: bottle,
+    epsilon: bottle ? 1.001e-5 : 1e-5,
+  };
   const input = tf.input({ shape: [size, size, 3], name: 'input_1' });
-  let x = ap(tf.layers.zeroPadding2d({ padding: [[3, 3], [3, 3]], name: 'conv1_pad' }), input);
+  let x = ap(
+    tf.layers.zeroPadding2d({
+      padding: [
+        [3, 3],
+        [3, 3],
+      ],
+      name: 'conv1_pad',
+    }),
+    input,
+  );
   x = conv(ctx, x, 64, 7, 2, 'valid', 'conv1_conv');
   x = relu(bn(ctx, x, 'conv1_bn'), 'conv1_relu');
-  x = ap(tf.layers.zeroPadding2d({ padding: [[1, 1], [1, 1]], name: 'pool1_pad' }), x);
+  x = ap(
+    tf.layers.zeroPadding2d({
+      padding: [
+        [1, 1],
+        [1, 1],
+      ],
+      name: 'pool1_pad',
+    }),
+    x,
+  );
   x = ap(tf.layers.maxPooling2d({ poolSize: 3, strides: 2, name: 'pool1_pool' }), x);
   const filters = [64, 128, 256, 512];
   blocks.forEach((n, s) => {
     for (let b = 1; b <= n; b++) {
       const name = `conv${s + 2}_block${b}`;
       const stride = b === 1 && s > 0 ? 2 : 1;
-      x = bottle ? bottleneck(ctx, x, filters[s]!, stride, b === 1, name) : basic(ctx, x, filters[s]!, stride, name);
+      x = bottle
+        ? bottleneck(ctx, x, filters[s]!, stride, b === 1, name)
+        : basic(ctx, x, filters[s]!, stride, name);
     }
   });
   let featureLayer = `conv5_block${blocks[3]}_out`;
   if (opts.includeTop) {
     x = globalPool(x, 'avg', 'avg_pool');
     x = ap(
-      tf.layers.dense({ units: opts.classes ?? 1000, activation: 'softmax', name: 'predictions', kernelInitializer: ctx.init() }),
+      tf.layers.dense({
+        units: opts.classes ?? 1000,
+        activation: 'softmax',
+        name: 'predictions',
+        kernelInitializer: ctx.init(),
+      }),
       x,
     );
   } else if (opts.pooling) {

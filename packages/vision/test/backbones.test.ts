@@ -1,16 +1,16 @@
-import { listParams } from '@frostline/tfjs';
 import { planFreeze } from '@frostline/core';
+import { listParams } from '@frostline/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Backbone,
-  VisionError,
   describeBackbone,
   mobileNetV1,
   mobileNetV2,
   resNet18,
   resNet34,
   resNet50,
+  VisionError,
   withHead,
 } from '../src/index';
 import { useBackend } from './helpers';
@@ -24,8 +24,6 @@ function expectStagesCoverEveryLayerOnce(b: Backbone): void {
   expect(new Set(staged)).toEqual(new Set(all));
 }
 
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-
 describe('MobileNetV2', () => {
   let b: Backbone;
   beforeAll(() => {
@@ -37,15 +35,32 @@ describe('MobileNetV2', () => {
     // Keras: MobileNetV2(include_top=False, alpha=1.0).count_params() == 2,257,984 at any input size.
     expect(b.model.countParams()).toBe(2_257_984);
     const names = b.model.layers.map((l) => l.name);
-    for (const n of ['Conv1', 'bn_Conv1', 'expanded_conv_depthwise', 'block_16_project_BN', 'Conv_1', 'out_relu']) {
+    for (const n of [
+      'Conv1',
+      'bn_Conv1',
+      'expanded_conv_depthwise',
+      'block_16_project_BN',
+      'Conv_1',
+      'out_relu',
+    ]) {
       expect(names).toContain(n);
     }
-    expect(b.stages.map((s) => s.name)).toEqual(['stem', 'stage1', 'stage2', 'stage3', 'stage4', 'stage5', 'stage6']);
+    expect(b.stages.map((s) => s.name)).toEqual([
+      'stem',
+      'stage1',
+      'stage2',
+      'stage3',
+      'stage4',
+      'stage5',
+      'stage6',
+    ]);
     expectStagesCoverEveryLayerOnce(b);
   });
 
   it('predicts finite features at a small input size', () => {
-    const y = tf.tidy(() => b.model.predict(b.preprocess(tf.fill([2, 64, 64, 3], 128) as tf.Tensor4D)) as tf.Tensor);
+    const y = tf.tidy(
+      () => b.model.predict(b.preprocess(tf.fill([2, 64, 64, 3], 128) as tf.Tensor4D)) as tf.Tensor,
+    );
     expect(y.shape).toEqual([2, 2, 2, 1280]);
     expect([...y.dataSync()].every(Number.isFinite)).toBe(true);
     y.dispose();
@@ -54,7 +69,10 @@ describe('MobileNetV2', () => {
   it('alpha and include_top follow Keras', () => {
     const top = mobileNetV2({ inputSize: 32, includeTop: true });
     expect(top.model.countParams()).toBe(3_538_984);
-    expect(top.stages.at(-1)).toMatchObject({ name: 'head', layers: ['global_average_pooling2d', 'predictions'] });
+    expect(top.stages.at(-1)).toMatchObject({
+      name: 'head',
+      layers: ['global_average_pooling2d', 'predictions'],
+    });
     top.model.dispose();
     const half = mobileNetV2({ inputSize: 32, alpha: 0.5, pooling: 'avg' });
     // Keras MobileNetV2(alpha=0.5, include_top=False) has 706,224 parameters.
@@ -69,7 +87,9 @@ describe('MobileNetV2', () => {
     expect(cut.featureLayer).toBe('block_13_expand_relu');
     expect(cut.stages.map((s) => s.name)).toEqual(['stem', 'stage1', 'stage2', 'stage3', 'stage4', 'stage5']);
     expectStagesCoverEveryLayerOnce(cut);
-    expect(() => mobileNetV2({ inputSize: 64, featureLayer: 'block_13_expnd_relu' })).toThrow(/block_13_expand_relu/);
+    expect(() => mobileNetV2({ inputSize: 64, featureLayer: 'block_13_expnd_relu' })).toThrow(
+      /block_13_expand_relu/,
+    );
     cut.model.dispose();
   });
 
@@ -117,7 +137,12 @@ describe('ResNets', () => {
     });
     // By hand from the layer shapes: conv5_block1 (with projection), conv5_block2/3, BN gammas and betas.
     const block1 =
-      1024 * 2048 + 2048 + (1024 * 512 + 512) + (9 * 512 * 512 + 512) + (512 * 2048 + 2048) + 2 * (2048 + 512 + 512 + 2048);
+      1024 * 2048 +
+      2048 +
+      (1024 * 512 + 512) +
+      (9 * 512 * 512 + 512) +
+      (512 * 2048 + 2048) +
+      2 * (2048 + 512 + 512 + 2048);
     const blockN = 2048 * 512 + 512 + (9 * 512 * 512 + 512) + (512 * 2048 + 2048) + 2 * (512 + 512 + 2048);
     const fc = 2048 * 10 + 10;
     expect(plan.summary.trainableParams).toBe(block1 + 2 * blockN + fc);
@@ -130,7 +155,11 @@ describe('ResNets', () => {
     const b = resNet50({ inputSize: 32, includeTop: true });
     expect(b.model.layers.length).toBe(177);
     expect(b.model.countParams()).toBe(25_636_712);
-    expect(b.stages.at(-1)).toMatchObject({ name: 'head', aliases: ['fc'], layers: ['avg_pool', 'predictions'] });
+    expect(b.stages.at(-1)).toMatchObject({
+      name: 'head',
+      aliases: ['fc'],
+      layers: ['avg_pool', 'predictions'],
+    });
     b.model.dispose();
   });
 
@@ -152,7 +181,11 @@ describe('withHead and describeBackbone', () => {
   it('names head layers head_* (aliases head/*) and fc', () => {
     const b = mobileNetV2({ inputSize: 32, alpha: 0.35 });
     const single = withHead(b, { numClasses: 3 });
-    expect(single.stages.at(-1)).toEqual({ name: 'head', aliases: ['fc', 'classifier'], layers: ['head_pool', 'fc'] });
+    expect(single.stages.at(-1)).toEqual({
+      name: 'head',
+      aliases: ['fc', 'classifier'],
+      layers: ['head_pool', 'fc'],
+    });
     const deep = withHead(b, { numClasses: 4, hidden: 16, dropout: 0.2 });
     expect(deep.stages.at(-1)!.layers).toEqual(['head_pool', 'head_dense', 'head_dropout', 'head_fc']);
     const params = listParams(deep.model, { aliases: deep.aliases });

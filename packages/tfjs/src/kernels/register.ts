@@ -3,6 +3,7 @@ import { conv2DBackpropFilterWasmConfig } from './conv2d_backprop_filter';
 import { conv2DBackpropInputWasmConfig } from './conv2d_backprop_input';
 import { depthwiseConv2dNativeBackpropFilterWasmConfig } from './depthwise_backprop_filter';
 import { depthwiseConv2dNativeBackpropInputWasmConfig } from './depthwise_backprop_input';
+import { setNativeTile, tileWasmConfig } from './tile';
 
 /** The gradient kernels @tensorflow/tfjs-backend-wasm 4.x lacks for training conv nets. */
 export const wasmGradKernelConfigs: readonly KernelConfig[] = [
@@ -12,12 +13,18 @@ export const wasmGradKernelConfigs: readonly KernelConfig[] = [
 ];
 
 /** Kernels wasm has but that are much slower than frostline's XNNPACK-based formulation. */
-export const wasmFasterKernelConfigs: readonly KernelConfig[] = [conv2DBackpropInputWasmConfig];
+export const wasmFasterKernelConfigs: readonly KernelConfig[] = [
+  conv2DBackpropInputWasmConfig,
+  tileWasmConfig,
+];
 
 export interface RegisterWasmGradKernelsOptions {
   /**
    * Also replace wasm's own Conv2DBackpropInput (a plain loop, 6-10x slower than frostline's
-   * XNNPACK-based one on MobileNet layers). Default true.
+   * XNNPACK-based one on MobileNet layers) and Tile (per-element index arithmetic, ~100x slower than
+   * a broadcasting multiply; used by every BatchNormalization gradient) and FusedBatchNorm (a scalar
+   * loop, ~5-10x slower than three broadcasting XNNPACK ops; every BatchNormalization forward).
+   * Default true.
    */
   replaceSlow?: boolean;
 }
@@ -46,6 +53,7 @@ export function registerWasmGradKernels(opts: RegisterWasmGradKernelsOptions = {
       if (existing != null && ours.has(existing.kernelFunc)) continue;
       // unregister first: registerKernel over an existing one would log a warning
       if (existing != null) unregisterKernel(config.kernelName, config.backendName);
+      if (config === tileWasmConfig) setNativeTile(existing);
       registerKernel(config);
       added.push(config.kernelName);
     }

@@ -1,0 +1,31 @@
+/**
+ * A live batch progress bar from @frostline/cli while a run trains, on a terminal only. The demo's
+ * own lines (one per epoch, the tables) stay the record: the bar only shows batch progress and is
+ * cleared before each of them, so logs and piped output look the same with or without it.
+ */
+import type { DemoContext } from './context.js';
+
+export interface LiveBar {
+  onEvent(e: { type: string }): void;
+  /** Clear the bar before printing a line. */
+  clear(): void;
+}
+
+const NONE: LiveBar = { onEvent() {}, clear() {} };
+
+export async function liveBar(ctx: DemoContext): Promise<LiveBar> {
+  if (!ctx.tty) return NONE;
+  try {
+    const cli = await import('@frostline/cli');
+    if (typeof cli.createTrainProgress !== 'function') return NONE;
+    const progress = cli.createTrainProgress({ stream: process.stdout, tty: true });
+    return {
+      onEvent(e) {
+        if (e.type === 'start' || e.type === 'epochStart' || e.type === 'batchEnd') progress.onEvent(e as never);
+      },
+      clear: () => progress.done(),
+    };
+  } catch {
+    return NONE;
+  }
+}
