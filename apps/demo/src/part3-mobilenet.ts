@@ -84,6 +84,8 @@ export async function runPart3(ctx: DemoContext): Promise<Part3Result> {
     'last-stage+head': {
       default: 'frozen',
       rules: [{ unfreeze: [lastStage, 'head'], note: 'last stage + head' }],
+      // Pretrained weights move 10× slower than the new head (MMEngine lr_mult): fewer images than params.
+      lr: { mult: [{ select: lastStage, factor: 0.1 }] },
     },
   };
   const plan: Array<{ policy: Part3Run['policy']; cache: Part3Run['cache']; epochs: number }> = [

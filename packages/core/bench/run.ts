@@ -195,20 +195,29 @@ plan.entries.forEach((e, i) => {
 });
 
 const runs = 7;
-const tPlan = time(() => planFreeze(params, policy), runs);
+// Cold: a new array each time, so nothing is cached (the first plan of a model).
+const tCold = time(() => planFreeze(params.slice(), policy), runs);
+// Warm: the same array again at another epoch, as a trainer re-plans (index and matches cached).
+let epoch = 0;
+const tWarm = time(() => planFreeze(params, policy, { epoch: ++epoch }), runs);
+// Entries are built on first access; this is the cost of reading them all.
+const tEntries = time(() => planFreeze(params.slice(), policy).entries.length, runs);
 const tNaive = time(() => naivePlan(params, policy), runs);
-const rows: Array<[string, string]> = [
-  ['parameters', params.length.toLocaleString('en-US')],
-  ['layers', plan.layers.length.toLocaleString('en-US')],
-  ['rules', String(policy.rules?.length ?? 0)],
-  ['planFreeze (median of 7)', `${tPlan.toFixed(1)} ms`],
-  ['naive regex loop (median of 7)', `${tNaive.toFixed(1)} ms`],
-  ['speed-up vs naive', `${(tNaive / tPlan).toFixed(1)}×`],
-  ['decisions equal to naive', mismatches === 0 ? 'yes' : `NO (${mismatches} differ)`],
-  ['target', '≥ 5× and < 100 ms'],
+const ms = (t: number) => `${t.toFixed(1)} ms`;
+const x = (t: number) => `${(tNaive / t).toFixed(1)}×`;
+const rows: Array<[string, string, string]> = [
+  ['naive: every rule regex × every name', ms(tNaive), '1.0×'],
+  ['planFreeze, cold (new parameter list)', ms(tCold), x(tCold)],
+  ['planFreeze, warm (re-plan, same list)', ms(tWarm), x(tWarm)],
+  ['planFreeze cold + read all entries', ms(tEntries), x(tEntries)],
 ];
-const w = Math.max(...rows.map((r) => r[0].length));
-console.log('frostline core: planning benchmark');
-for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
-console.log(plan.summary.trainablePercent.toFixed(4), '% trainable');
+console.log(
+  `frostline core: planning ${params.length.toLocaleString('en-US')} parameters (${plan.layers.length.toLocaleString('en-US')} layers) under ${policy.rules?.length ?? 0} rules; median of ${runs}`,
+);
+console.log(`decisions identical to the naive loop: ${mismatches === 0 ? 'yes' : `NO (${mismatches} differ)`}`);
+const w0 = Math.max(...rows.map((r) => r[0].length));
+const w1 = Math.max(...rows.map((r) => r[1].length), 4);
+console.log(`${'what'.padEnd(w0)}  ${'time'.padStart(w1)}  vs naive`);
+for (const [k, v, r] of rows) console.log(`${k.padEnd(w0)}  ${v.padStart(w1)}  ${r.padStart(8)}`);
+console.log('target: ≥ 5× faster than naive and < 100 ms');
 if (mismatches > 0) process.exitCode = 1;

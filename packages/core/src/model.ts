@@ -52,6 +52,8 @@ export interface ModelIndex {
   readonly isBuffer: Uint8Array;
   /** 1 for fixed (inference-only) parameters. */
   readonly isFixed: Uint8Array;
+  /** Selector (key) → matched parameters, filled by the planner: re-plans reuse them. */
+  readonly matches: Map<string, readonly number[]>;
 }
 
 /** Name and aliases of parameter `i`. */
@@ -418,7 +420,50 @@ export function indexModel(params: unknown, opts: { allowEmpty?: boolean } = {})
     sizes,
     isBuffer,
     isFixed,
+    matches: new Map(),
   };
+}
+
+const indexCache = new WeakMap<object, { ix: ModelIndex; objs: unknown[] }>();
+
+function sizeOf(shape: unknown): number {
+  if (!Array.isArray(shape)) return Number.NaN;
+  let s = 1;
+  for (let d = 0; d < shape.length; d++) s *= shape[d] as number;
+  return s;
+}
+
+/**
+ * `indexModel`, cached per parameter array: trainers re-plan the same list every epoch. The cache
+ * is used only while the array holds the same objects with the same name, size, kind, fixed flag
+ * and layer type; a changed `layer` or `aliases` field is not noticed (pass a new array after such
+ * edits).
+ */
+export function indexModelCached(params: unknown, opts: { allowEmpty?: boolean } = {}): ModelIndex {
+  if (!Array.isArray(params)) return indexModel(params, opts);
+  const hit = indexCache.get(params);
+  if (hit && hit.objs.length === params.length) {
+    const { ix, objs } = hit;
+    let same = true;
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i] as ParamInfo;
+      if (
+        p !== objs[i] ||
+        p.name !== ix.names[i] ||
+        sizeOf(p.shape) !== ix.sizes[i] ||
+        (p.kind === 'buffer' ? 1 : 0) !== ix.isBuffer[i] ||
+        (p.fixed === true ? 1 : 0) !== ix.isFixed[i] ||
+        (p.layerType !== undefined && p.layerType !== ix.layerTypes[ix.layerOf[i]!])
+      ) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return ix;
+  }
+  const ix = indexModel(params, opts);
+  indexCache.set(params, { ix, objs: params.slice() });
+  return ix;
 }
 
 function dup(i: number, name: string, names: readonly string[]): never {

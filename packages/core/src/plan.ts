@@ -5,7 +5,7 @@
  */
 import { PolicyError, q } from './errors';
 import { lrFactors } from './lr';
-import { describeValue, indexModel, layerMembers, type ModelIndex, nameIndex } from './model';
+import { describeValue, indexModelCached, layerMembers, type ModelIndex, nameIndex } from './model';
 import { validatePolicy } from './policy';
 import { expandSchedule } from './schedule';
 import { formatSelector, matchIndex, noMatchHint, parseSelector, suggestFor } from './selectors';
@@ -70,11 +70,11 @@ export function planFreeze(params: readonly ParamInfo[], policy: PolicySpec, opt
       path: 'epoch',
     });
   }
-  const ix = indexModel(params);
+  const ix = indexModelCached(params);
   const n = ix.n;
 
   // Each distinct selector is matched once per plan, however many rules and LR groups use it.
-  const cache = new Map<string, readonly number[]>();
+  const cache = ix.matches;
   const match = (sel: Selector, path: string, strict: boolean): readonly number[] => {
     const key = typeof sel === 'string' ? sel : JSON.stringify(sel);
     let list = cache.get(key);

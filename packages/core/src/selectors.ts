@@ -6,7 +6,7 @@
  * contain their rarest literal segment, and layer/type selectors read precomputed layer lists.
  */
 import { PolicyError, q } from './errors';
-import { describeValue, indexModel, layerMembers, type ModelIndex, pathsOf, splitPath } from './model';
+import { describeValue, indexModelCached, layerMembers, type ModelIndex, pathsOf, splitPath } from './model';
 import { nearestNames } from './suggest';
 import type { CompiledSelector, MatchContext, ParamInfo, Selector } from './types';
 
@@ -588,6 +588,28 @@ function matchGlob(ix: ModelIndex, node: Extract<SelectorNode, { t: 'glob' }>): 
     }
     return next === 0 ? 0 : closure(next);
   };
+  // Lazily built DFA: one row of next states per distinct state, indexed by segment id.
+  const rows = new Map<number, Int32Array>();
+  let rowState = -1;
+  let row: Int32Array = new Int32Array(0);
+  const segCount = ix.segStrings.length;
+  const next = (st: number, id: number): number => {
+    if (st !== rowState) {
+      let r = rows.get(st);
+      if (!r) {
+        r = new Int32Array(segCount).fill(-1);
+        rows.set(st, r);
+      }
+      row = r;
+      rowState = st;
+    }
+    let v = row[id]!;
+    if (v < 0) {
+      v = step(st, id);
+      row[id] = v;
+    }
+    return v;
+  };
   const {
     groupSegStart: gs,
     groupSegFlat: flat,
@@ -609,14 +631,14 @@ function matchGlob(ix: ModelIndex, node: Extract<SelectorNode, { t: 'glob' }>): 
     let depth = g === 0 ? 0 : groupCommon[g]!;
     let st = stack[depth]!;
     for (let k = s + depth; k < e; k++) {
-      st = st === 0 ? 0 : step(st, flat[k]!);
+      st = st === 0 ? 0 : next(st, flat[k]!);
       stack[++depth] = st;
     }
     if (st === 0) continue;
     for (let k = ms[g]!, ke = ms[g + 1]!; k < ke; k++) {
       const i = mf[k]!;
       const last = lastSeg[i]!;
-      const fin = last < 0 ? st : step(st, last);
+      const fin = last < 0 ? st : next(st, last);
       if (fin & accept) out.push(i);
     }
   }
@@ -691,7 +713,7 @@ export function matchIndex(ix: ModelIndex, node: SelectorNode): number[] {
 /** The parameters a selector matches, in model order (no strictness: may be empty). */
 export function selectParams(params: readonly ParamInfo[], sel: Selector): ParamInfo[] {
   const node = parseSelector(sel);
-  const ix = indexModel(params, { allowEmpty: true });
+  const ix = indexModelCached(params, { allowEmpty: true });
   return matchIndex(ix, node)
     .sort((a, b) => a - b)
     .map((i) => ix.params[i]!);

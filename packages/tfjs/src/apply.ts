@@ -97,7 +97,9 @@ type Remembering = tf.LayersModel & {
  */
 function rememberFlags(model: tf.LayersModel, refs: readonly ParamRef[]): void {
   const m = model as Remembering;
-  const flags = refs.filter((r) => r.info.kind !== 'buffer').map((r): [tf.LayerVariable, boolean] => [r.variable, r.variable.trainable]);
+  const flags = refs
+    .filter((r) => r.info.kind !== 'buffer')
+    .map((r): [tf.LayerVariable, boolean] => [r.variable, r.variable.trainable]);
   const first = m[FLAGS] === undefined;
   Object.defineProperty(m, FLAGS, { value: flags, writable: true, configurable: true, enumerable: false });
   if (!first || (m as unknown as { getClassName(): string }).getClassName() !== 'Sequential') return;
@@ -106,9 +108,16 @@ function rememberFlags(model: tf.LayersModel, refs: readonly ParamRef[]): void {
     original.call(this, args);
     for (const [v, t] of this[FLAGS] ?? []) v.trainable = t;
     const inner = sequentialInner(this);
-    if (inner) (inner as unknown as { collectedTrainableWeights: unknown }).collectedTrainableWeights = inner.trainableWeights;
+    if (inner)
+      (inner as unknown as { collectedTrainableWeights: unknown }).collectedTrainableWeights =
+        inner.trainableWeights;
   };
-  Object.defineProperty(m, 'compile', { value: compile, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(m, 'compile', {
+    value: compile,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
 }
 
 function sequentialInner(model: tf.LayersModel): tf.LayersModel | undefined {

@@ -35,7 +35,12 @@ export function setBatchNormMode(layer: tf.layers.Layer, mode: BatchNormRunMode)
       const inference = m === 'inference' || (m === 'auto' && !this.trainable);
       return original.call(this, inputs, inference ? { ...kwargs, training: false } : kwargs);
     };
-    Object.defineProperty(l, 'call', { value: patched, writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(l, 'call', {
+      value: patched,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
     Object.defineProperty(l, PATCHED, { value: true, configurable: true, enumerable: false });
   }
   Object.defineProperty(l, MODE, { value: mode, writable: true, configurable: true, enumerable: false });

@@ -124,7 +124,10 @@ export class ActivationCache {
     const fs = await nodeFs();
     const path = await import('node:path');
     fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `frostline-cache-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}.f32`);
+    const file = path.join(
+      dir,
+      `frostline-cache-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}.f32`,
+    );
     const fd = fs.openSync(file, 'w+');
     let rowFloats = 0;
     let offset = 0;

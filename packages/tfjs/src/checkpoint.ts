@@ -4,7 +4,7 @@ import { nodeFs } from './cache';
 import { FrostlineTfjsError } from './errors';
 import type { EpochLogs } from './events';
 import { artifactsToFiles, readModelFolder, toArtifacts, writeFolderAtomic } from './io';
-import { type OptimizerConfig, ParamOptimizer, type OptimizerState } from './optimizer';
+import { type OptimizerConfig, type OptimizerState, ParamOptimizer } from './optimizer';
 
 export const CHECKPOINT_JSON = 'frostline.json';
 export const OPTIMIZER_BIN = 'optimizer.bin';
@@ -62,7 +62,8 @@ function policyToJson(policy: PolicySpec): PolicySpec {
   const walk = (v: unknown): unknown => {
     if (v instanceof RegExp) return `/${v.source}/${v.flags}`;
     if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    if (v && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
     return v;
   };
   return walk(policy) as PolicySpec;
@@ -138,7 +139,8 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   } catch (e) {
     throw invalid(dir, `${CHECKPOINT_JSON} is missing or not JSON`, e);
   }
-  if (meta.format !== FORMAT || meta.version !== 1) throw invalid(dir, `unknown format ${meta.format}@${meta.version}`);
+  if (meta.format !== FORMAT || meta.version !== 1)
+    throw invalid(dir, `unknown format ${meta.format}@${meta.version}`);
   if (!Number.isInteger(meta.epoch) || meta.epoch < 0) throw invalid(dir, `bad epoch ${meta.epoch}`);
   try {
     meta.policy = validatePolicy(meta.policy);
@@ -172,7 +174,10 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
         name: p.name,
         step: p.step,
         slots: Object.fromEntries(
-          Object.entries(p.slots).map(([k, s]) => [k, tf.tensor(floats.subarray(s.offset, s.offset + s.length), s.shape)]),
+          Object.entries(p.slots).map(([k, s]) => [
+            k,
+            tf.tensor(floats.subarray(s.offset, s.offset + s.length), s.shape),
+          ]),
         ),
       })),
     };

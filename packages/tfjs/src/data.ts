@@ -36,7 +36,11 @@ const LOSSES: Record<string, LossName> = {
 export function lossFunction(name: LossName): LossFn {
   const m = tf.metrics as unknown as Record<string, LossFn>;
   const fn: LossFn | undefined =
-    name === 'meanSquaredError' ? m.meanSquaredError : name === 'meanAbsoluteError' ? m.meanAbsoluteError : m[name];
+    name === 'meanSquaredError'
+      ? m.meanSquaredError
+      : name === 'meanAbsoluteError'
+        ? m.meanAbsoluteError
+        : m[name];
   return fn!;
 }
 
@@ -77,7 +81,8 @@ export function inferLoss(model: tf.LayersModel, y: tf.Tensor): LossName {
   const units = outShape[outShape.length - 1] ?? 1;
   const lastDim = y.rank > 1 ? y.shape[y.rank - 1]! : 1;
   if (units > 1 && y.rank === outShape.length && lastDim === units) return 'categoricalCrossentropy';
-  if (units > 1 && (y.rank === 1 || lastDim === 1) && y.dtype === 'int32') return 'sparseCategoricalCrossentropy';
+  if (units > 1 && (y.rank === 1 || lastDim === 1) && y.dtype === 'int32')
+    return 'sparseCategoricalCrossentropy';
   if (units > 1 && (y.rank === 1 || lastDim === 1)) return 'sparseCategoricalCrossentropy';
   if (units === 1 && y.dtype !== 'float32') return 'binaryCrossentropy';
   const outLayer = model.outputs[0]!.sourceLayer as unknown as { activation?: { getClassName?(): string } };
@@ -150,7 +155,8 @@ export function splitData(
   data: TrainData,
   validationSplit: number | undefined,
 ): { train: XY; validation?: XY; owned: tf.Tensor[] } {
-  if ('train' in data) return { train: data.train, ...(data.validation ? { validation: data.validation } : {}), owned: [] };
+  if ('train' in data)
+    return { train: data.train, ...(data.validation ? { validation: data.validation } : {}), owned: [] };
   if (!validationSplit) return { train: data, owned: [] };
   if (!(validationSplit > 0 && validationSplit < 1)) {
     throw new FrostlineTfjsError('BAD_OPTION', `validationSplit must be in (0, 1), got ${validationSplit}.`);
@@ -165,7 +171,8 @@ export function splitData(
   }
   const cut = n - nVal;
   const slice = (t: tf.Tensor, a: number, b: number) => t.slice(a, b - a);
-  const sx = (a: number, b: number) => (Array.isArray(data.x) ? data.x.map((t) => slice(t, a, b)) : slice(data.x, a, b));
+  const sx = (a: number, b: number) =>
+    Array.isArray(data.x) ? data.x.map((t) => slice(t, a, b)) : slice(data.x, a, b);
   const train = { x: sx(0, cut), y: slice(data.y, 0, cut) };
   const validation = { x: sx(cut, n), y: slice(data.y, cut, n) };
   const owned = [train.y, validation.y, ...[train.x, validation.x].flat()];
@@ -200,7 +207,13 @@ export function epochOrder(n: number, shuffle: boolean, seed: number, epoch: num
 }
 
 /** Rows `order[start..end)` of a tensor: a slice when contiguous, else a gather. */
-export function takeRows(t: tf.Tensor, order: Int32Array, start: number, end: number, contiguous: boolean): tf.Tensor {
+export function takeRows(
+  t: tf.Tensor,
+  order: Int32Array,
+  start: number,
+  end: number,
+  contiguous: boolean,
+): tf.Tensor {
   if (contiguous) return t.slice(start, end - start);
   return tf.tidy(() => tf.gather(t, tf.tensor1d(order.subarray(start, end), 'int32')));
 }

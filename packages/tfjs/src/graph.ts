@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { isContainer, layerClassName } from './params';
 
 /** One layer call of a model with nested models expanded inline, in topological order. */

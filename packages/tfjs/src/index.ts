@@ -1,4 +1,12 @@
 export { type ApplyPlanOptions, type ApplyPolicyOptions, applyPlan, applyPolicy } from './apply';
+export {
+  BACKEND_ORDER,
+  type BackendCandidate,
+  type BackendChoice,
+  type SelectBackendOptions,
+  selectBackend,
+  wasmBinaryDir,
+} from './backend';
 export { type BatchNormRunMode, fixFrozenBatchNorm, getBatchNormMode, setBatchNormMode } from './batchnorm';
 export {
   CHECKPOINT_JSON,
@@ -8,10 +16,9 @@ export {
   type SaveCheckpointArgs,
   saveCheckpoint,
 } from './checkpoint';
-export { type LossName, type TrainData, type XY } from './data';
+export type { LossName, TrainData, XY } from './data';
 export { FrostlineTfjsError, type FrostlineTfjsErrorCode } from './errors';
 export type { CacheStatus, EpochLogs, TrainContext, TrainEvent, TrainListener } from './events';
-export { trainEvents } from './stream';
 export {
   fileSystemIO,
   loadModel,
@@ -19,8 +26,10 @@ export {
   saveModel,
   toArtifacts,
 } from './io';
+export { registerWasmGradKernels, wasmGradKernelConfigs } from './kernels/register';
 export { type OptimizerConfig, type OptimizerName, type OptimizerState, ParamOptimizer } from './optimizer';
 export { listParams, paramName } from './params';
+export { trainEvents } from './stream';
 export {
   copyWeightsByName,
   type EarlyStoppingOptions,
@@ -30,12 +39,4 @@ export {
   type TrainResult,
   train,
 } from './train';
-export {
-  BACKEND_ORDER,
-  type BackendCandidate,
-  type BackendChoice,
-  type SelectBackendOptions,
-  selectBackend,
-  wasmBinaryDir,
-} from './backend';
-export { registerWasmGradKernels, wasmGradKernelConfigs } from './kernels/register';
+export { type RegisterWasmGradKernelsOptions, wasmFasterKernelConfigs } from './kernels/register';

@@ -102,9 +102,13 @@ export async function readModelFolder(dir: string): Promise<tf.io.ModelArtifacts
       try {
         real = await fs.promises.realpath(f);
       } catch (e) {
-        throw new FrostlineTfjsError('MODEL_LOAD_FAILED', `Weight file '${f}' named in ${jsonPath} is missing.`, {
-          cause: e,
-        });
+        throw new FrostlineTfjsError(
+          'MODEL_LOAD_FAILED',
+          `Weight file '${f}' named in ${jsonPath} is missing.`,
+          {
+            cause: e,
+          },
+        );
       }
       // A symlink inside the folder must not lead outside it either.
       const rel = path.relative(realDir, real);
@@ -149,7 +153,10 @@ const OWN_FILES = new Set([MODEL_JSON, WEIGHTS_BIN, 'frostline.json', 'optimizer
  * Write `files` as the folder `dir`, atomically: everything goes into a temporary sibling folder, which
  * then replaces `dir` by rename. A failure before the swap leaves the previous folder untouched.
  */
-export async function writeFolderAtomic(dir: string, files: Array<[string, Uint8Array | string]>): Promise<void> {
+export async function writeFolderAtomic(
+  dir: string,
+  files: Array<[string, Uint8Array | string]>,
+): Promise<void> {
   const { fs, path } = await node();
   const target = path.resolve(dir);
   const parent = path.dirname(target);
@@ -157,7 +164,9 @@ export async function writeFolderAtomic(dir: string, files: Array<[string, Uint8
   await fs.promises.mkdir(parent, { recursive: true });
   if (fs.existsSync(target)) {
     const stat = await fs.promises.stat(target);
-    const foreign = stat.isDirectory() ? (await fs.promises.readdir(target)).filter((f) => !OWN_FILES.has(f)) : [base];
+    const foreign = stat.isDirectory()
+      ? (await fs.promises.readdir(target)).filter((f) => !OWN_FILES.has(f))
+      : [base];
     if (foreign.length > 0) {
       throw new FrostlineTfjsError(
         'BAD_OPTION',
@@ -198,7 +207,8 @@ export async function writeFolderAtomic(dir: string, files: Array<[string, Uint8
 
 /** model.json (standard tfjs layers-model format) + weights.bin for some artifacts. */
 export function artifactsToFiles(a: tf.io.ModelArtifacts): Array<[string, Uint8Array | string]> {
-  const data = a.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(a.weightData);
+  const data =
+    a.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(a.weightData);
   const json: tf.io.ModelJSON = {
     modelTopology: a.modelTopology as tf.io.ModelJSON['modelTopology'],
     format: a.format ?? 'layers-model',
@@ -246,12 +256,16 @@ export function registerFileSystemRouters(): void {
   const probe = 'file:///frostline-probe';
   if (tf.io.getSaveHandlers(probe).length === 0) {
     tf.io.registerSaveRouter((url: string | string[]) =>
-      typeof url === 'string' && url.startsWith('file://') ? fileSystemIO(url) : (null as unknown as tf.io.IOHandler),
+      typeof url === 'string' && url.startsWith('file://')
+        ? fileSystemIO(url)
+        : (null as unknown as tf.io.IOHandler),
     );
   }
   if (tf.io.getLoadHandlers(probe).length === 0) {
     tf.io.registerLoadRouter((url: string | string[]) =>
-      typeof url === 'string' && url.startsWith('file://') ? fileSystemIO(url) : (null as unknown as tf.io.IOHandler),
+      typeof url === 'string' && url.startsWith('file://')
+        ? fileSystemIO(url)
+        : (null as unknown as tf.io.IOHandler),
     );
   }
 }
@@ -269,7 +283,10 @@ export async function toArtifacts(model: tf.LayersModel): Promise<tf.io.ModelArt
 }
 
 /** Save to a folder (`dir` or `file://dir`, atomic) or any tf.io handler / URL scheme tf knows. */
-export async function saveModel(model: tf.LayersModel, target: string | tf.io.IOHandler): Promise<tf.io.SaveResult> {
+export async function saveModel(
+  model: tf.LayersModel,
+  target: string | tf.io.IOHandler,
+): Promise<tf.io.SaveResult> {
   if (typeof target !== 'string') return model.save(target);
   if (target.startsWith('file://') || !isUrl(target)) return model.save(fileSystemIO(target));
   return model.save(target);
@@ -287,14 +304,18 @@ export async function loadModel(
   try {
     if (typeof source === 'string') {
       if (isHttp(source)) {
-        return await tf.loadLayersModel(source, { strict, ...(opts.fetchFunc ? { fetchFunc: opts.fetchFunc } : {}) });
+        return await tf.loadLayersModel(source, {
+          strict,
+          ...(opts.fetchFunc ? { fetchFunc: opts.fetchFunc } : {}),
+        });
       }
       if (source.startsWith('file://') || !isUrl(source)) {
         return await tf.loadLayersModel(fileSystemIO(source), { strict });
       }
       return await tf.loadLayersModel(source, { strict });
     }
-    if ('load' in source && typeof source.load === 'function') return await tf.loadLayersModel(source, { strict });
+    if ('load' in source && typeof source.load === 'function')
+      return await tf.loadLayersModel(source, { strict });
     return await tf.loadLayersModel(tf.io.fromMemory(source as tf.io.ModelArtifacts), { strict });
   } catch (e) {
     if (e instanceof FrostlineTfjsError) throw e;

@@ -1,5 +1,5 @@
 import type { ParamInfo } from '@frostline/core';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 
 /** A parameter as listed for core plus the live objects behind it (internal to this package). */
 export interface ParamRef {
@@ -47,7 +47,10 @@ export function weightShortName(layer: tf.layers.Layer, v: tf.LayerVariable): st
 
 /** All weights of a layer in a stable order: trainable-declared first, then non-trainable (TF.js order). */
 function layerVariables(layer: tf.layers.Layer): tf.LayerVariable[] {
-  const l = layer as unknown as { _trainableWeights: tf.LayerVariable[]; _nonTrainableWeights: tf.LayerVariable[] };
+  const l = layer as unknown as {
+    _trainableWeights: tf.LayerVariable[];
+    _nonTrainableWeights: tf.LayerVariable[];
+  };
   return [...(l._trainableWeights ?? []), ...(l._nonTrainableWeights ?? [])];
 }
 
@@ -105,6 +108,9 @@ export function paramRefs(
  * List a LayersModel's weights for `@frostline/core`: `block_16_project/kernel`, nested models as
  * `backbone/block_16_project/kernel`; BatchNorm moving statistics are `kind: 'buffer'`.
  */
-export function listParams(model: tf.LayersModel, opts: { aliases?: (p: ParamInfo) => string[] } = {}): ParamInfo[] {
+export function listParams(
+  model: tf.LayersModel,
+  opts: { aliases?: (p: ParamInfo) => string[] } = {},
+): ParamInfo[] {
   return paramRefs(model, opts).map((r) => r.info);
 }

@@ -31,7 +31,7 @@ import {
 import { FrostlineTfjsError } from './errors';
 import type { CacheStatus, EpochLogs, TrainContext, TrainEvent, TrainListener } from './events';
 import { type FlatGraph, flattenModel, runFlat } from './graph';
-import { type OptimizedParam, type OptimizerName, ParamOptimizer, optimizerConfig } from './optimizer';
+import { type OptimizedParam, type OptimizerName, optimizerConfig, ParamOptimizer } from './optimizer';
 import { type ParamRef, paramRefs } from './params';
 
 export interface EarlyStoppingOptions {
@@ -97,7 +97,13 @@ export interface TrainResult {
     checkpointMs: number;
     epochMs: number[];
   };
-  cache: { status: 'used' | 'disabled' | 'off'; reason: string; prefixLayers: number; builds: number; ms: number };
+  cache: {
+    status: 'used' | 'disabled' | 'off';
+    reason: string;
+    prefixLayers: number;
+    builds: number;
+    ms: number;
+  };
   backend: string;
   loss: LossName;
 }
@@ -146,7 +152,11 @@ interface HeadRunner {
  * epoch boundaries with optimizer state kept by parameter name, frozen BatchNorm in inference mode, the
  * activation cache for a frozen prefix, frozen-weight verification, early stopping, checkpoints.
  */
-export async function train(model: tf.LayersModel, data: TrainData, options: TrainOptions): Promise<TrainResult> {
+export async function train(
+  model: tf.LayersModel,
+  data: TrainData,
+  options: TrainOptions,
+): Promise<TrainResult> {
   const t0 = now();
   const emitRaw = options.onEvent;
   const refs = paramRefs(model, options.aliases ? { aliases: options.aliases } : {});
@@ -194,7 +204,10 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
   const wantAcc = metrics.some((m) => m === 'acc' || m === 'accuracy');
   const unknownMetric = metrics.find((m) => m !== 'acc' && m !== 'accuracy');
   if (unknownMetric) {
-    throw new FrostlineTfjsError('BAD_OPTION', `Unknown metric '${unknownMetric}'. Supported: 'acc' (alias 'accuracy').`);
+    throw new FrostlineTfjsError(
+      'BAD_OPTION',
+      `Unknown metric '${unknownMetric}'. Supported: 'acc' (alias 'accuracy').`,
+    );
   }
 
   const savedOpt = ckpt?.meta.optimizer?.config;
@@ -296,7 +309,8 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
     if (cacheOpt === 'off' || !plan) return;
     if (options.augment) {
       if (!changed) return;
-      cacheInfo.reason = 'augment is set: every epoch sees different inputs, so prefix outputs cannot be reused';
+      cacheInfo.reason =
+        'augment is set: every epoch sees different inputs, so prefix outputs cannot be reused';
       emit({ type: 'cache', epoch, status: 'disabled', reason: cacheInfo.reason, prefixLayers: 0, ms: 0 });
       return;
     }
@@ -346,7 +360,9 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
     }
     const tc = now();
     const trainCache = await ActivationCache.build(graph, cut, trainSet.x, evalBatch, cacheDir);
-    const valCache = valSet ? await ActivationCache.build(graph, cut, valSet.x, evalBatch, cacheDir) : undefined;
+    const valCache = valSet
+      ? await ActivationCache.build(graph, cut, valSet.x, evalBatch, cacheDir)
+      : undefined;
     head = { cut, train: trainCache, ...(valCache ? { validation: valCache } : {}) };
     const ms = now() - tc;
     cacheInfo.status = 'used';
@@ -371,7 +387,9 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
 
   const outKey = graph.outputs[0]!;
   const headForward = (h: HeadRunner, feats: tf.Tensor, training: boolean): tf.Tensor =>
-    runFlat(graph, h.cut.index + 1, graph.nodes.length, new Map([[h.cut.key!, feats]]), training).get(outKey)!;
+    runFlat(graph, h.cut.index + 1, graph.nodes.length, new Map([[h.cut.key!, feats]]), training).get(
+      outKey,
+    )!;
 
   const evaluate = (set: XY, cache: ActivationCache | undefined): { loss: number; acc?: number } => {
     const m = rows(set.x);
@@ -464,7 +482,8 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
       const tt = now();
       let tb = tt;
       for (let b = 0; b < batches; b++) {
-        if (options.signal?.aborted) throw abortError(options.signal, `at epoch ${epoch + 1}, batch ${b + 1}`);
+        if (options.signal?.aborted)
+          throw abortError(options.signal, `at epoch ${epoch + 1}, batch ${b + 1}`);
         const start = b * batchSize;
         const end = Math.min(n, start + batchSize);
         const size = end - start;
@@ -557,7 +576,9 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
         if (value === undefined) {
           throw new FrostlineTfjsError(
             'BAD_OPTION',
-            `earlyStopping.monitor '${monitor}' is not logged. Available: ${Object.keys(logs).filter((k) => k !== 'epoch').join(', ')}.`,
+            `earlyStopping.monitor '${monitor}' is not logged. Available: ${Object.keys(logs)
+              .filter((k) => k !== 'epoch')
+              .join(', ')}.`,
           );
         }
         const delta = es.minDelta ?? 0;
@@ -628,7 +649,13 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
   }
 }
 
-function nanError(epoch: number, batch: number, batches: number, value: number, lr: number): FrostlineTfjsError {
+function nanError(
+  epoch: number,
+  batch: number,
+  batches: number,
+  value: number,
+  lr: number,
+): FrostlineTfjsError {
   const where = batch >= 0 ? `epoch ${epoch + 1}, batch ${batch + 1}/${batches}` : `epoch ${epoch + 1}`;
   return new FrostlineTfjsError(
     'NAN_LOSS',

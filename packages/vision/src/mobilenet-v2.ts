@@ -61,14 +61,10 @@ export function mobileNetV2(opts: MobileNetV2Options = {}): Backbone {
     });
 
   const input = tf.input({ shape: [size, size, 3], name: 'input_1' });
+  // Keras `correct_pad`: an even side pads bottom/right only, an odd side pads 1 on every side.
+  const stemPad: [number, number] = size % 2 ? [1, 1] : [0, 1];
   let x = tf.layers
-    .zeroPadding2d({
-      padding: [
-        [0, 1],
-        [0, 1],
-      ],
-      name: 'Conv1_pad',
-    })
+    .zeroPadding2d({ padding: [stemPad, stemPad], name: 'Conv1_pad' })
     .apply(input) as tf.SymbolicTensor;
   x = conv(makeDivisible(32 * alpha), 3, 2, 'valid', 'Conv1').apply(x) as tf.SymbolicTensor;
   x = bn('bn_Conv1').apply(x) as tf.SymbolicTensor;

@@ -22,9 +22,7 @@ export interface RegisterWasmGradKernelsOptions {
   /**
    * Also replace wasm's own Conv2DBackpropInput (a plain loop, 6-10x slower than frostline's
    * XNNPACK-based one on MobileNet layers) and Tile (per-element index arithmetic, ~100x slower than
-   * a broadcasting multiply; used by every BatchNormalization gradient) and FusedBatchNorm (a scalar
-   * loop, ~5-10x slower than three broadcasting XNNPACK ops; every BatchNormalization forward).
-   * Default true.
+   * a broadcasting multiply; used by every BatchNormalization gradient). Default true.
    */
   replaceSlow?: boolean;
 }
