@@ -9,6 +9,7 @@ import type { ParamInfo, Plan, PolicySpec } from '@frostline/core';
 import type { DemoContext } from './context.js';
 import { need } from './context.js';
 import { formatTable, heading } from './print.js';
+import { runRecord } from './report.js';
 import { weightValues } from './weights.js';
 
 export interface Part1Result {
@@ -168,9 +169,31 @@ async function tfjsCheck(
       title: 'Part 1b on TF.js — fingerprints before/after training',
       table: {
         columns: ['parameter', 'frozen', 'fingerprint before', 'fingerprint after', 'bit-identical'],
-        rows: rows.map((r) => [r.name, r.frozen, r.before, r.after, r.identical]),
+        rows: rows.map((r) => [
+          r.name,
+          r.frozen ? 'yes' : 'no',
+          r.before,
+          r.after,
+          r.identical ? 'yes' : 'no',
+        ]),
       },
     });
+    ctx.report.addRun(
+      runRecord('Part 1b on TF.js: fc1 frozen, fc2 + fc10 trained', result, {
+        model: 'dense fc1 100→50, fc2 50→10, fc10 10→10',
+        task: 'classification (random data, to move the weights)',
+        config: {
+          policy: FC1_POLICY,
+          epochs: sizes.p1Epochs,
+          batchSize: 32,
+          optimizer: 'adam',
+          learningRate: 0.01,
+        },
+        notes: [
+          `verifyFrozen: ${check.ok ? 'ok' : 'FAILED'}; fc1 fingerprints identical before and after training`,
+        ],
+      }),
+    );
     return { rows, verified: check.ok, changedFrozen: check.changed, finalLoss };
   } finally {
     x.dispose();

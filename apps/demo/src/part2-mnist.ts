@@ -23,6 +23,8 @@ export interface Part2Row {
   trainable: number;
   total: number;
   epochs: number;
+  /** Accuracy on the training examples after training (inference mode): the gap to testAcc is the overfitting. */
+  trainAcc: number;
   testAcc: number;
   trainMs: number;
   msPerEpoch: number;
@@ -88,7 +90,7 @@ export async function runPart2(ctx: DemoContext): Promise<Part2Result> {
           const row = await runRegime(ctx, vision, ftf, tf, regime, budget, data.train, test.train);
           rows.push(row);
           log(
-            `  ${budget.label.padEnd(17)} ${regime.padEnd(12)} test acc ${pct(row.testAcc).padStart(6)}  train ${ms(row.trainMs).padStart(8)}  ${row.trainable.toLocaleString('en-US')}/${row.total.toLocaleString('en-US')} trainable  [${row.backend}${row.cache ? `, cache ${row.cache}` : ''}]`,
+            `  ${budget.label.padEnd(17)} ${regime.padEnd(12)} train acc ${pct(row.trainAcc).padStart(6)}  test acc ${pct(row.testAcc).padStart(6)}  train ${ms(row.trainMs).padStart(8)}  ${row.trainable.toLocaleString('en-US')}/${row.total.toLocaleString('en-US')} trainable  [${row.backend}${row.cache ? `, cache ${row.cache}` : ''}]`,
           );
         }
       } finally {
@@ -107,6 +109,7 @@ export async function runPart2(ctx: DemoContext): Promise<Part2Result> {
       'regime',
       'trainable params',
       'epochs',
+      'train acc',
       'test acc',
       'train time',
       'ms/epoch',
@@ -117,6 +120,7 @@ export async function runPart2(ctx: DemoContext): Promise<Part2Result> {
       r.regime,
       r.trainable,
       r.epochs,
+      pct(r.trainAcc),
       pct(r.testAcc),
       ms(r.trainMs),
       Math.round(r.msPerEpoch),
@@ -147,7 +151,7 @@ export function conclusions(rows: Part2Row[]): string[] {
     if (!fz || !ft || !sc) continue;
     const best = [fz, ft, sc].sort((a, c) => c.testAcc - a.testAcc)[0] as Part2Row;
     out.push(
-      `${b}: best ${best.regime} (${pct(best.testAcc)}); frozen-conv ${pct(fz.testAcc)}, fine-tune ${pct(ft.testAcc)}, scratch ${pct(sc.testAcc)}; frozen-conv ${(ft.msPerEpoch / fz.msPerEpoch).toFixed(1)}× faster per epoch than fine-tune`,
+      `${b}: best test accuracy ${best.regime} (${pct(best.testAcc)}); frozen-conv ${pct(fz.testAcc)}, fine-tune ${pct(ft.testAcc)}, scratch ${pct(sc.testAcc)} (train ${pct(sc.trainAcc)}: gap ${pct(sc.trainAcc - sc.testAcc)}); frozen-conv ${(ft.msPerEpoch / fz.msPerEpoch).toFixed(1)}× faster per epoch than fine-tune`,
     );
   }
   return out;
@@ -160,7 +164,7 @@ async function runRegime(
   tf: typeof tfTypes,
   regime: Regime,
   budget: { label: string; perClass: number; epochs: number },
-  train: { x: tfTypes.Tensor; y: tfTypes.Tensor },
+  train: { x: tfTypes.Tensor; y: tfTypes.Tensor; labels: ArrayLike<number> },
   test: { x: tfTypes.Tensor; labels: ArrayLike<number> },
 ): Promise<Part2Row> {
   // A fresh copy per regime: withHead shares the backbone's layers, and fine-tuning changes them.
@@ -197,6 +201,7 @@ async function runRegime(
   bar.clear();
   const plan = result.plans[result.plans.length - 1];
   const testAcc = accuracy(tf, model, test.x, Array.from(test.labels));
+  const trainAcc = accuracy(tf, model, train.x, Array.from(train.labels));
   model.dispose();
   return {
     budget: budget.label,
@@ -205,6 +210,7 @@ async function runRegime(
     trainable: plan?.summary.trainableParams ?? 0,
     total: plan?.summary.totalParams ?? 0,
     epochs: result.history.length,
+    trainAcc,
     testAcc,
     trainMs,
     msPerEpoch: trainMs / Math.max(1, result.history.length),

@@ -83,16 +83,22 @@ export async function runPart3(ctx: DemoContext): Promise<Part3Result> {
     head: { default: 'frozen', rules: [{ unfreeze: 'head', note: 'new head only' }] },
     'last-stage+head': {
       default: 'frozen',
-      rules: [{ unfreeze: [lastStage, 'head'], note: 'last stage + head' }],
+      rules: [
+        { unfreeze: [lastStage, 'head'], note: 'last stage + head' },
+        // Keras fine-tuning advice: BN stays in inference mode, or its batch statistics on 16 images
+        // and its stale moving averages disagree between training and evaluation.
+        { freeze: 'type:BatchNormalization', note: 'BN in inference mode' },
+      ],
       // Pretrained weights move 10× slower than the new head (MMEngine lr_mult): fewer images than params.
       lr: { mult: [{ select: lastStage, factor: 0.1 }] },
     },
   };
   const plan: Array<{ policy: Part3Run['policy']; cache: Part3Run['cache']; epochs: number }> = [
-    { policy: 'head', cache: 'auto', epochs: sizes.p3Epochs },
+    // Uncached first: any one-time warm-up of the process is paid by the baseline, not by the cache.
     { policy: 'head', cache: 'off', epochs: Math.min(2, sizes.p3Epochs) },
+    { policy: 'head', cache: 'auto', epochs: sizes.p3Epochs },
+    { policy: 'last-stage+head', cache: 'off', epochs: Math.min(2, sizes.p3Epochs) },
     { policy: 'last-stage+head', cache: 'auto', epochs: sizes.p3Epochs },
-    { policy: 'last-stage+head', cache: 'off', epochs: 1 },
   ];
 
   const runs: Part3Run[] = [];
@@ -216,7 +222,7 @@ export async function runPart3(ctx: DemoContext): Promise<Part3Result> {
       'trainable',
       'epoch 1',
       'later epochs (mean)',
-      'speed-up vs uncached',
+      'speed-up vs uncached epoch',
       'test acc',
       'cache events',
     ],
@@ -224,9 +230,13 @@ export async function runPart3(ctx: DemoContext): Promise<Part3Result> {
       const later = r.epochMs.slice(1);
       const laterMean = later.length ? later.reduce((a, b) => a + b, 0) / later.length : Number.NaN;
       const uncached = runs.find((u) => u.policy === r.policy && u.cache === 'off');
-      const uncachedMean = uncached
-        ? uncached.epochMs.reduce((a, b) => a + b, 0) / uncached.epochMs.length
-        : Number.NaN;
+      // Baseline: a steady uncached epoch (epoch 2 on; epoch 1 also pays process warm-up).
+      const base = uncached
+        ? uncached.epochMs.length > 1
+          ? uncached.epochMs.slice(1)
+          : uncached.epochMs
+        : [];
+      const uncachedMean = base.length ? base.reduce((a, b) => a + b, 0) / base.length : Number.NaN;
       const speedup =
         r.cache === 'auto' && Number.isFinite(laterMean) ? `${(uncachedMean / laterMean).toFixed(1)}×` : '–';
       return [

@@ -21,7 +21,8 @@ export async function liveBar(ctx: DemoContext): Promise<LiveBar> {
     const progress = cli.createTrainProgress({ stream: process.stdout, tty: true });
     return {
       onEvent(e) {
-        if (e.type === 'start' || e.type === 'epochStart' || e.type === 'batchEnd') progress.onEvent(e as never);
+        if (e.type === 'start' || e.type === 'epochStart' || e.type === 'batchEnd')
+          progress.onEvent(e as never);
       },
       clear: () => progress.done(),
     };

@@ -214,7 +214,9 @@ const rows: Array<[string, string, string]> = [
 console.log(
   `frostline core: planning ${params.length.toLocaleString('en-US')} parameters (${plan.layers.length.toLocaleString('en-US')} layers) under ${policy.rules?.length ?? 0} rules; median of ${runs}`,
 );
-console.log(`decisions identical to the naive loop: ${mismatches === 0 ? 'yes' : `NO (${mismatches} differ)`}`);
+console.log(
+  `decisions identical to the naive loop: ${mismatches === 0 ? 'yes' : `NO (${mismatches} differ)`}`,
+);
 const w0 = Math.max(...rows.map((r) => r[0].length));
 const w1 = Math.max(...rows.map((r) => r[1].length), 4);
 console.log(`${'what'.padEnd(w0)}  ${'time'.padStart(w1)}  vs naive`);

@@ -161,7 +161,15 @@ export function indexModel(params: unknown, opts: { allowEmpty?: boolean } = {})
   };
 
   // Prefix groups.
-  const groups = new Map<string, number>();
+  // Group identity: an open-addressing table keyed by a hash of the segment ids (no string
+  // hashing of long prefixes), confirmed by comparing ids and then the prefix string.
+  let table = new Int32Array(1 << 12).fill(-1);
+  let tableMask = table.length - 1;
+  const hashSegs = (from: number, to: number): number => {
+    let h = 0x811c9dc5 ^ (to - from);
+    for (let k = from; k < to; k++) h = Math.imul(h ^ segFlat[k]!, 0x01000193);
+    return (h ^ (h >>> 15)) >>> 0;
+  };
   const groupPrefix: string[] = [];
   let groupSegStart = new Int32Array(1024);
   let groupCommon = new Int32Array(1024);
@@ -175,25 +183,10 @@ export function indexModel(params: unknown, opts: { allowEmpty?: boolean } = {})
   const groupOf = new Int32Array(n);
   const lastSeg = new Int32Array(n);
 
-  const newGroup = (prefix: string): number => {
+  const groupOfPrefix = (prefix: string): number => {
     const g = groupPrefix.length;
-    if (g + 2 >= groupSegStart.length) {
-      const grow = (a: Int32Array) => {
-        const b = new Int32Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      groupSegStart = grow(groupSegStart);
-      groupCommon = grow(groupCommon);
-      groupHead = grow(groupHead);
-      groupSize = grow(groupSize);
-      groupLayer = grow(groupLayer);
-    }
-    groupPrefix.push(prefix);
-    groups.set(prefix, g);
-    groupHead[g] = -1;
-    groupLayer[g] = -1;
-    // Reuse the segments this prefix shares with the previous group's (up to a common boundary).
+    // Segments of the prefix, written after the last group's (committed only for a new group).
+    // The part shared with the previous group (up to a common boundary) is copied, not split.
     let boundary = 0;
     let common = 0;
     if (g > 0) {
@@ -221,16 +214,55 @@ export function indexModel(params: unknown, opts: { allowEmpty?: boolean } = {})
       b.set(segFlat);
       segFlat = b;
     }
-    const start = fl;
-    groupSegStart[g] = start;
+    let end = fl;
     if (common > 0) {
       const ps = groupSegStart[g - 1]!;
-      segFlat.copyWithin(fl, ps, ps + common);
-      fl += common;
+      segFlat.copyWithin(end, ps, ps + common);
+      end += common;
     }
-    for (const r of rest) segFlat[fl++] = intern(r);
-    groupSegStart[g + 1] = fl;
+    for (const r of rest) segFlat[end++] = intern(r);
+    const len = end - fl;
+    let slot = hashSegs(fl, end) & tableMask;
+    for (let cand = table[slot]!; cand >= 0; cand = table[slot]!) {
+      const cs = groupSegStart[cand]!;
+      if (groupSegStart[cand + 1]! - cs === len) {
+        let same = true;
+        for (let k = 0; k < len && same; k++) same = segFlat[cs + k] === segFlat[fl + k];
+        // Same segments; the separators may still differ ('a.b' vs 'a/b').
+        if (same && groupPrefix[cand] === prefix) return cand;
+      }
+      slot = (slot + 1) & tableMask;
+    }
+    // A new group.
+    if (g + 2 >= groupSegStart.length) {
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      groupSegStart = grow(groupSegStart);
+      groupCommon = grow(groupCommon);
+      groupHead = grow(groupHead);
+      groupSize = grow(groupSize);
+      groupLayer = grow(groupLayer);
+    }
+    groupPrefix.push(prefix);
+    groupHead[g] = -1;
+    groupLayer[g] = -1;
+    groupSegStart[g] = fl;
+    groupSegStart[g + 1] = end;
     groupCommon[g] = common;
+    fl = end;
+    table[slot] = g;
+    if ((g + 1) * 2 > table.length) {
+      table = new Int32Array(table.length * 2).fill(-1);
+      tableMask = table.length - 1;
+      for (let k = 0; k <= g; k++) {
+        let sl = hashSegs(groupSegStart[k]!, groupSegStart[k + 1]!) & tableMask;
+        while (table[sl]! >= 0) sl = (sl + 1) & tableMask;
+        table[sl] = k;
+      }
+    }
     return g;
   };
 
@@ -289,7 +321,7 @@ export function indexModel(params: unknown, opts: { allowEmpty?: boolean } = {})
     const plen = Math.max(cut, 0);
     if (!(g >= 0 && gPrefix.length === plen && (plen === 0 || nm.startsWith(gPrefix)))) {
       const prefix = plen === 0 ? '' : nm.slice(0, plen);
-      g = groups.get(prefix) ?? newGroup(prefix);
+      g = groupOfPrefix(prefix);
       gPrefix = prefix;
     }
     groupOf[i] = g;

@@ -6,7 +6,7 @@
  * contain their rarest literal segment, and layer/type selectors read precomputed layer lists.
  */
 import { PolicyError, q } from './errors';
-import { describeValue, indexModelCached, layerMembers, type ModelIndex, pathsOf, splitPath } from './model';
+import { describeValue, indexModelCached, type ModelIndex, pathsOf, splitPath } from './model';
 import { nearestNames } from './suggest';
 import type { CompiledSelector, MatchContext, ParamInfo, Selector } from './types';
 
@@ -589,16 +589,20 @@ function matchGlob(ix: ModelIndex, node: Extract<SelectorNode, { t: 'glob' }>): 
     return next === 0 ? 0 : closure(next);
   };
   // Lazily built DFA: one row of next states per distinct state, indexed by segment id.
+  // States are bit sets over m + 1 positions: for short patterns an array indexed by state.
+  const rowsArr: (Int32Array | undefined)[] | undefined =
+    m <= 12 ? Array.from({ length: 1 << (m + 1) }, () => undefined) : undefined;
   const rows = new Map<number, Int32Array>();
   let rowState = -1;
   let row: Int32Array = new Int32Array(0);
   const segCount = ix.segStrings.length;
   const next = (st: number, id: number): number => {
     if (st !== rowState) {
-      let r = rows.get(st);
+      let r = rowsArr ? rowsArr[st] : rows.get(st);
       if (!r) {
         r = new Int32Array(segCount).fill(-1);
-        rows.set(st, r);
+        if (rowsArr) rowsArr[st] = r;
+        else rows.set(st, r);
       }
       row = r;
       rowState = st;
@@ -671,14 +675,19 @@ export function matchIndex(ix: ModelIndex, node: SelectorNode): number[] {
           hit = node.patterns.some((re) => re.test(t));
           seen.set(t, hit);
         }
-        if (hit) for (const i of layerMembers(ix, l)) out.push(i);
+        if (hit)
+          for (let k = ix.layerMemberStart[l]!, e = ix.layerMemberStart[l + 1]!; k < e; k++)
+            out.push(ix.layerMemberFlat[k]!);
       }
       return out;
     }
     case 'layers': {
       const [from, to] = resolveRange(node, ix.layers.length);
       const out: number[] = [];
-      for (let l = from; l <= to; l++) for (const i of layerMembers(ix, l)) out.push(i);
+      if (from > to) return out;
+      // Layers' members are one contiguous run of the member list.
+      const { layerMemberStart: ls, layerMemberFlat: lf } = ix;
+      for (let k = ls[from]!, e = ls[to + 1]!; k < e; k++) out.push(lf[k]!);
       return out;
     }
     case 'any': {

@@ -236,3 +236,20 @@ describe('plan objects', () => {
     expect(plan.get('enc.layer.10.k.bias')!.trainable).toBe(true);
   });
 });
+
+describe('re-planning the same list', () => {
+  it('reuses the index only while the list is unchanged', () => {
+    const params: ParamInfo[] = mlp.map((p) => ({ ...p }));
+    const policy = { rules: [{ freeze: 'fc1' }] };
+    expect(planFreeze(params, policy).frozenNames()).toEqual(['fc1.weight', 'fc1.bias']);
+    expect(planFreeze(params, policy, { epoch: 1 }).frozenNames()).toEqual(['fc1.weight', 'fc1.bias']);
+    params[0] = { ...params[0]!, name: 'fc3.weight' };
+    expect(planFreeze(params, policy).frozenNames()).toEqual(['fc1.bias']);
+    params[1]!.kind = 'buffer';
+    expect(planFreeze(params, { rules: [{ freeze: 'fc1', strict: false }] }).frozenNames()).toEqual([]);
+    (params[2] as unknown as { shape: number[] }).shape = [3];
+    expect(planFreeze(params, {}).summary.totalParams).toBe(3 + 10 + 100 + 10 + 5000);
+    params.push({ name: 'fc4.w', shape: [1] });
+    expect(planFreeze(params, {}).summary.totalTensors).toBe(6);
+  });
+});

@@ -74,9 +74,13 @@ const nodeBuiltin = (specifier: string): Promise<unknown> =>
 
 async function nodeRequireResolve(specifier: string): Promise<string> {
   const { createRequire } = (await nodeBuiltin('node:module')) as typeof import('node:module');
-  // In the CJS build `require` exists; in ESM resolve relative to this module (i.e. from the
-  // user's node_modules that holds @frostline/tfjs), not from process.cwd().
-  const req = typeof require === 'function' ? require : createRequire(import.meta.url);
+  // Resolve relative to this module (i.e. from the node_modules holding @frostline/tfjs), not from
+  // process.cwd(). ESM build: import.meta.url. CJS build: import.meta is empty there and the
+  // module's own `require` is used. (Test import.meta first: bundlers give ESM output a throwing
+  // `require` shim.)
+  const url = (import.meta as { url?: string }).url;
+  const req = url ? createRequire(url) : typeof require === 'function' ? require : undefined;
+  if (req === undefined) throw new Error(`cannot resolve ${specifier} here; pass wasmPaths`);
   return req.resolve(specifier);
 }
 

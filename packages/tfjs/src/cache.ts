@@ -1,8 +1,8 @@
 import type { Plan } from '@frostline/core';
 import * as tf from '@tensorflow/tfjs';
 import { isBatchNorm, runsInInference } from './batchnorm';
-import { FrostlineTfjsError } from './errors';
 import { cutPoints, type FlatGraph, runFlat } from './graph';
+import { nodeFs, nodePath } from './node';
 import { layerClassName, type ParamRef } from './params';
 
 /** Layers whose output is random in training mode: a cache would freeze one draw of their noise. */
@@ -111,7 +111,9 @@ export class ActivationCache {
     const run = (start: number, end: number): tf.Tensor =>
       tf.tidy(() => {
         const feeds = new Map<string, tf.Tensor>();
-        g.inputs.forEach((k, i) => feeds.set(k, xs[i]!.slice(start, end - start)));
+        g.inputs.forEach((k, i) => {
+          feeds.set(k, xs[i]!.slice(start, end - start));
+        });
         return runFlat(g, 0, cut.index + 1, feeds, false).get(cut.key!)!;
       });
     if (dir === undefined) {
@@ -122,7 +124,7 @@ export class ActivationCache {
       return cache;
     }
     const fs = await nodeFs();
-    const path = await import('node:path');
+    const path = await nodePath();
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(
       dir,
@@ -189,18 +191,5 @@ export class ActivationCache {
       this.file.fs.rmSync(this.file.path, { force: true });
       this.file = undefined;
     }
-  }
-}
-
-/** `node:fs`, imported only when a disk feature is used so browser bundles never pull it in. */
-export async function nodeFs(): Promise<NodeFs> {
-  try {
-    return await import('node:fs');
-  } catch (e) {
-    throw new FrostlineTfjsError(
-      'IO_UNAVAILABLE',
-      'File-system features (file:// save/load, cache: { dir }) need Node.js. In a browser use IndexedDB/http IO or the in-memory cache.',
-      { cause: e },
-    );
   }
 }

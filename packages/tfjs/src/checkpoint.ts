@@ -1,9 +1,9 @@
 import { type ParamInfo, type PolicySpec, validatePolicy } from '@frostline/core';
 import * as tf from '@tensorflow/tfjs';
-import { nodeFs } from './cache';
 import { FrostlineTfjsError } from './errors';
 import type { EpochLogs } from './events';
-import { artifactsToFiles, readModelFolder, toArtifacts, writeFolderAtomic } from './io';
+import { artifactsToFiles, readModelFolder, resolveFolder, toArtifacts, writeFolderAtomic } from './io';
+import { nodeFs, nodePath } from './node';
 import { type OptimizerConfig, type OptimizerState, ParamOptimizer } from './optimizer';
 
 export const CHECKPOINT_JSON = 'frostline.json';
@@ -130,9 +130,10 @@ function invalid(dir: string, what: string, cause?: unknown): FrostlineTfjsError
 }
 
 /** Read a checkpoint folder: the model (plain TF.js load), its metadata and optimizer state. */
-export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
+export async function loadCheckpoint(dirIn: string): Promise<LoadedCheckpoint> {
   const fs = await nodeFs();
-  const path = await import('node:path');
+  const dir = await resolveFolder(dirIn);
+  const path = await nodePath();
   let meta: CheckpointMeta;
   try {
     meta = JSON.parse(await fs.promises.readFile(path.join(dir, CHECKPOINT_JSON), 'utf8')) as CheckpointMeta;

@@ -35,13 +35,17 @@ const LOSSES: Record<string, LossName> = {
 /** The per-example loss functions tfjs-layers' `fit` uses (same numerics). */
 export function lossFunction(name: LossName): LossFn {
   const m = tf.metrics as unknown as Record<string, LossFn>;
-  const fn: LossFn | undefined =
-    name === 'meanSquaredError'
-      ? m.meanSquaredError
-      : name === 'meanAbsoluteError'
-        ? m.meanAbsoluteError
-        : m[name];
-  return fn!;
+  if (name === 'sparseCategoricalCrossentropy') {
+    // tfjs-layers' own formula (not exported): one-hot the integer labels, then categorical crossentropy.
+    const cce = m.categoricalCrossentropy!;
+    return (yTrue, yPred) =>
+      tf.tidy(() => {
+        const units = yPred.shape[yPred.shape.length - 1]!;
+        const flat = tf.cast(tf.floor(tf.cast(tf.reshape(yTrue, [-1]), 'float32')), 'int32');
+        return cce(tf.reshape(tf.oneHot(flat, units), yPred.shape), yPred);
+      });
+  }
+  return m[name]!;
 }
 
 export function parseLoss(name: string): LossName {
@@ -80,7 +84,7 @@ export function inferLoss(model: tf.LayersModel, y: tf.Tensor): LossName {
   const outShape = model.outputs[0]!.shape;
   const units = outShape[outShape.length - 1] ?? 1;
   const lastDim = y.rank > 1 ? y.shape[y.rank - 1]! : 1;
-  if (units > 1 && y.rank === outShape.length && lastDim === units) return 'categoricalCrossentropy';
+  if (units > 1 && y.rank === outShape.length && lastDim > 1) return 'categoricalCrossentropy';
   if (units > 1 && (y.rank === 1 || lastDim === 1) && y.dtype === 'int32')
     return 'sparseCategoricalCrossentropy';
   if (units > 1 && (y.rank === 1 || lastDim === 1)) return 'sparseCategoricalCrossentropy';

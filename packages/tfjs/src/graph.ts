@@ -73,7 +73,9 @@ function expand(
       const inner = layer as unknown as { inputs: SymbolicLike[]; outputs: SymbolicLike[] };
       const innerScope = `${scope}${layer.name}#${t.nodeIndex}/`;
       const innerAlias = new Map<number, string>();
-      inner.inputs.forEach((it, i) => innerAlias.set(it.id, keyOf(node.inputTensors[i]!)));
+      inner.inputs.forEach((it, i) => {
+        innerAlias.set(it.id, keyOf(node.inputTensors[i]!));
+      });
       const innerOut = expand(layer, [...path, layer.name], innerScope, innerAlias, out);
       // The nested model's outputs *are* the outer node's outputs: add identity aliases by renaming.
       node.outputTensors.forEach((o, i) => {
@@ -145,7 +147,9 @@ export function runFlat(
       | tf.Tensor
       | tf.Tensor[];
     const outs = Array.isArray(out) ? out : [out];
-    n.outputs.forEach((k, j) => values.set(k, outs[j]!));
+    n.outputs.forEach((k, j) => {
+      values.set(k, outs[j]!);
+    });
   }
   return values;
 }

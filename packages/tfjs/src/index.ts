@@ -26,7 +26,12 @@ export {
   saveModel,
   toArtifacts,
 } from './io';
-export { registerWasmGradKernels, wasmGradKernelConfigs } from './kernels/register';
+export {
+  type RegisterWasmGradKernelsOptions,
+  registerWasmGradKernels,
+  wasmFasterKernelConfigs,
+  wasmGradKernelConfigs,
+} from './kernels/register';
 export { type OptimizerConfig, type OptimizerName, type OptimizerState, ParamOptimizer } from './optimizer';
 export { listParams, paramName } from './params';
 export { trainEvents } from './stream';
@@ -39,4 +44,3 @@ export {
   type TrainResult,
   train,
 } from './train';
-export { type RegisterWasmGradKernelsOptions, wasmFasterKernelConfigs } from './kernels/register';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { nodeFs } from './cache';
 import { FrostlineTfjsError } from './errors';
+import { nodeFs, nodePath } from './node';
 
 type NodeFs = typeof import('node:fs');
 type NodePath = typeof import('node:path');
@@ -16,7 +16,7 @@ export const ioFaults: { hook?: (stage: 'files' | 'weights' | 'commit', dir: str
 
 async function node(): Promise<{ fs: NodeFs; path: NodePath }> {
   const fs = await nodeFs();
-  const path = await import('node:path');
+  const path = await nodePath();
   return { fs, path };
 }
 
@@ -71,9 +71,27 @@ function checkWeightPath(p: string, path: NodePath, dir: string): string {
   return resolved;
 }
 
-/** Read a model folder (model.json + weight files) with path and size checks. */
-export async function readModelFolder(dir: string): Promise<tf.io.ModelArtifacts> {
+/**
+ * The folder to read for `dir`: itself, or, when a process died between the two renames of an atomic
+ * save, the previous version it had moved aside (`.<name>.old-*`).
+ */
+export async function resolveFolder(dir: string): Promise<string> {
   const { fs, path } = await node();
+  if (fs.existsSync(dir)) return dir;
+  const parent = path.dirname(path.resolve(dir));
+  const prefix = `.${path.basename(path.resolve(dir))}.old-`;
+  const olds = fs.existsSync(parent) ? fs.readdirSync(parent).filter((f) => f.startsWith(prefix)) : [];
+  if (olds.length === 0) return dir;
+  const newest = olds
+    .map((f) => ({ f, t: fs.statSync(path.join(parent, f)).mtimeMs }))
+    .sort((a, b) => b.t - a.t)[0]!.f;
+  return path.join(parent, newest);
+}
+
+/** Read a model folder (model.json + weight files) with path and size checks. */
+export async function readModelFolder(dirIn: string): Promise<tf.io.ModelArtifacts> {
+  const { fs, path } = await node();
+  const dir = await resolveFolder(dirIn);
   const jsonPath = path.join(dir, MODEL_JSON);
   let text: string;
   try {
@@ -198,6 +216,11 @@ export async function writeFolderAtomic(
       await fs.promises.rm(old, { recursive: true, force: true });
     } else {
       await fs.promises.rename(tmp, target);
+    }
+    // Versions an interrupted earlier save moved aside are obsolete once a new one is in place.
+    for (const f of await fs.promises.readdir(parent)) {
+      if (f.startsWith(`.${base}.old-`))
+        await fs.promises.rm(path.join(parent, f), { recursive: true, force: true });
     }
   } catch (e) {
     await fs.promises.rm(tmp, { recursive: true, force: true });

@@ -227,7 +227,9 @@ export async function train(
   const graph: FlatGraph = flattenModel(model);
   const n = rows(trainSet.x);
   const batches = Math.ceil(n / batchSize);
-  const evalBatch = Math.max(batchSize, 128);
+  // Prefix / evaluation passes run at the training batch size: larger batches barely help on cpu/wasm and
+  // their activations (e.g. 128×48×48×96 floats in a MobileNet) grow the wasm heap by gigabytes.
+  const evalBatch = batchSize;
 
   const ctx: TrainContext = { model, optimizer: opt };
   const emit = (e: TrainEvent) => {
@@ -354,7 +356,7 @@ export async function train(
     }
     if (cut.index < 0) {
       cacheInfo.status = cacheInfo.builds > 0 ? 'used' : 'disabled';
-      cacheInfo.reason = cut.reason;
+      cacheInfo.reason = cacheInfo.builds > 0 ? `used until epoch ${epoch}; then ${cut.reason}` : cut.reason;
       emit({ type: 'cache', epoch, status: 'disabled', reason: cut.reason, prefixLayers: 0, ms: 0 });
       return;
     }

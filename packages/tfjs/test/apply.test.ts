@@ -25,7 +25,12 @@ describe('applyPolicy / applyPlan', () => {
     const m = convNet();
     const plan = applyPolicy(m, { rules: [{ freeze: 'backbone' }, { unfreeze: 'conv2' }] });
     expect(trainableNames(m)).toEqual(plan.trainableNames().sort());
-    expect(trainableNames(m)).toEqual(['backbone/conv2/bias', 'backbone/conv2/kernel', 'fc/bias', 'fc/kernel']);
+    expect(trainableNames(m)).toEqual([
+      'backbone/conv2/bias',
+      'backbone/conv2/kernel',
+      'fc/bias',
+      'fc/kernel',
+    ]);
     // Unfreezing everything afterwards works too (no stale flags).
     const all = applyPolicy(m, {});
     expect(trainableNames(m)).toEqual(all.trainableNames().sort());
@@ -43,13 +48,14 @@ describe('applyPolicy / applyPlan', () => {
 
   it('per-weight freezing: a frozen Dense kernel stays bit-identical while its bias trains (model.fit)', async () => {
     const m = mlp();
-    applyPolicy(m, { rules: [{ freeze: 'head/kernel' }] }, );
+    applyPolicy(m, { rules: [{ freeze: 'head/kernel' }] });
     m.compile({ optimizer: tf.train.adam(0.05), loss: 'categoricalCrossentropy' });
     const before = values(m);
     const { x, y } = toyData(32, 6, 3);
     await m.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 });
     const after = values(m);
-    const key = (suffix: string) => [...before.keys()].find((k) => k.startsWith('head') && k.endsWith(suffix))!;
+    const key = (suffix: string) =>
+      [...before.keys()].find((k) => k.startsWith('head') && k.endsWith(suffix))!;
     expect(same(before.get(key('kernel'))!, after.get(key('kernel'))!)).toBe(true);
     expect(same(before.get(key('bias'))!, after.get(key('bias'))!)).toBe(false);
     x.dispose();
@@ -61,7 +67,11 @@ describe('applyPolicy / applyPlan', () => {
     const m = mlp();
     const { x, y } = toyData(32, 6, 3);
     const before = values(m);
-    await train(m, { x, y }, { policy: { rules: [{ freeze: 'head/kernel' }] }, epochs: 2, batchSize: 8, learningRate: 0.05 });
+    await train(
+      m,
+      { x, y },
+      { policy: { rules: [{ freeze: 'head/kernel' }] }, epochs: 2, batchSize: 8, learningRate: 0.05 },
+    );
     const after = values(m);
     const names = [...before.keys()];
     const k = names.find((n) => n.startsWith('head') && n.endsWith('kernel'))!;
@@ -75,8 +85,7 @@ describe('applyPolicy / applyPlan', () => {
 });
 
 describe('frozen BatchNormalization', () => {
-  const bnValues = (m: tf.LayersModel) =>
-    new Map([...values(m)].filter(([k]) => /bn\d/.test(k)));
+  const bnValues = (m: tf.LayersModel) => new Map([...values(m)].filter(([k]) => /bn\d/.test(k)));
 
   for (const nested of [true, false]) {
     it(`stays bit-identical (all four tensors) when frozen, in train() and model.fit (${nested ? 'nested' : 'sequential'})`, async () => {
@@ -84,7 +93,16 @@ describe('frozen BatchNormalization', () => {
       const { x, y } = imageData(24, 8, 1, 3);
       const before = bnValues(m);
       expect(before.size).toBe(8);
-      await train(m, { x, y }, { policy: { rules: [{ freeze: 'conv1' }, { freeze: 'bn1' }, { freeze: 'conv2' }, { freeze: 'bn2' }] }, epochs: 2, batchSize: 8, cache: 'off' });
+      await train(
+        m,
+        { x, y },
+        {
+          policy: { rules: [{ freeze: 'conv1' }, { freeze: 'bn1' }, { freeze: 'conv2' }, { freeze: 'bn2' }] },
+          epochs: 2,
+          batchSize: 8,
+          cache: 'off',
+        },
+      );
       for (const [k, v] of bnValues(m)) expect(same(v, before.get(k)!), k).toBe(true);
       // model.fit after applyPlan: the instance patch keeps BN in inference mode there too.
       m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
@@ -100,7 +118,11 @@ describe('frozen BatchNormalization', () => {
     const m = convNet();
     const { x, y } = imageData(24, 8, 1, 3);
     const before = bnValues(m);
-    const res = await train(m, { x, y }, { policy: { batchNorm: 'train', rules: [{ freeze: 'backbone' }] }, epochs: 1, batchSize: 8 });
+    const res = await train(
+      m,
+      { x, y },
+      { policy: { batchNorm: 'train', rules: [{ freeze: 'backbone' }] }, epochs: 1, batchSize: 8 },
+    );
     const after = bnValues(m);
     for (const [k, v] of after) expect(same(v, before.get(k)!), k).toBe(false);
     // Only conv1 (before the training-mode BN) may be cached.

@@ -13,16 +13,23 @@ export function seedWeights(model: tf.LayersModel, seed = 1): void {
     return s / 4294967296 - 0.5;
   };
   for (const w of model.weights) {
-    const size = w.shape.reduce((a, b) => a * (b ?? 1), 1);
+    const size = (w.shape as number[]).reduce((a, b) => a * b, 1);
     const v = new Float32Array(size);
     const isVar = w.name.includes('moving_variance') || w.name.includes('gamma');
     for (let i = 0; i < size; i++) v[i] = isVar ? 1 + Math.abs(next()) * 0.2 : next() * 0.5;
-    w.write(tf.tensor(v, w.shape as number[]));
+    const t = tf.tensor(v, w.shape as number[]);
+    w.write(t);
+    t.dispose();
   }
 }
 
 /** Tiny classification data: n rows of `features`, labels from a fixed rule. */
-export function toyData(n: number, features: number, classes: number, seed = 7): { x: tf.Tensor2D; y: tf.Tensor2D } {
+export function toyData(
+  n: number,
+  features: number,
+  classes: number,
+  seed = 7,
+): { x: tf.Tensor2D; y: tf.Tensor2D } {
   let s = seed >>> 0;
   const next = () => {
     s = (Math.imul(s, 1103515245) + 12345) >>> 0;
@@ -54,11 +61,13 @@ export function imageData(n: number, size: number, channels: number, classes: nu
 
 export function values(model: tf.LayersModel): Map<string, Float32Array> {
   const m = new Map<string, Float32Array>();
-  for (const w of model.weights) m.set(w.originalName ?? w.name, Float32Array.from(w.read().dataSync() as Float32Array));
+  for (const w of model.weights)
+    m.set(w.originalName ?? w.name, Float32Array.from(w.read().dataSync() as Float32Array));
   return m;
 }
 
-export const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+export const same = (a: Float32Array, b: Float32Array) =>
+  a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 
 /** Dense MLP: d1 (hidden) → d2 (head). */
 export function mlp(features = 6, hidden = 8, classes = 3): tf.LayersModel {
@@ -75,7 +84,13 @@ export function mlp(features = 6, hidden = 8, classes = 3): tf.LayersModel {
 
 function backboneLayers(size: number): tf.layers.Layer[] {
   return [
-    tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', inputShape: [size, size, 1], name: 'conv1' }),
+    tf.layers.conv2d({
+      filters: 4,
+      kernelSize: 3,
+      padding: 'same',
+      inputShape: [size, size, 1],
+      name: 'conv1',
+    }),
     tf.layers.batchNormalization({ name: 'bn1' }),
     tf.layers.activation({ activation: 'relu', name: 'relu1' }),
     tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', name: 'conv2' }),
@@ -92,7 +107,9 @@ export function convNet(size = 8, classes = 3, nested = true): tf.LayersModel {
     const input = tf.input({ shape: [size, size, 1] });
     const f = inner.apply(input) as tf.SymbolicTensor;
     const p = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(f) as tf.SymbolicTensor;
-    const out = tf.layers.dense({ units: classes, activation: 'softmax', name: 'fc' }).apply(p) as tf.SymbolicTensor;
+    const out = tf.layers
+      .dense({ units: classes, activation: 'softmax', name: 'fc' })
+      .apply(p) as tf.SymbolicTensor;
     m = tf.model({ inputs: input, outputs: out });
   } else {
     m = tf.sequential({

@@ -350,3 +350,53 @@ describe('Tile on wasm (replaces the slow native one)', () => {
     out.dispose();
   });
 });
+
+describe('Slice on wasm (replaces the native one, which copies the whole input first)', () => {
+  const cases: Array<[number[], number[], number[]]> = [
+    [
+      [8, 3, 4, 2],
+      [2, 0, 0, 0],
+      [3, 3, 4, 2],
+    ], // a batch of rows: contiguous fast path
+    [
+      [8, 3, 4, 2],
+      [5, 0, 0, 0],
+      [-1, -1, -1, -1],
+    ], // -1 = to the end
+    [
+      [6, 5],
+      [1, 2],
+      [1, 3],
+    ], // contiguous within one row
+    [
+      [8, 3, 4, 2],
+      [1, 1, 0, 0],
+      [2, 2, 4, 2],
+    ], // not contiguous: native fallback
+    [
+      [4, 5, 6],
+      [0, 0, 0],
+      [0, 5, 6],
+    ], // empty
+  ];
+  for (const [shape, begin, sz] of cases) {
+    it(`is exact: x ${shape}, begin ${begin}, size ${sz}`, () => {
+      const inputs = { x: { shape, values: seededValues(size(shape), 31) } };
+      const wasm = runKernel('wasm', 'Slice', inputs, { begin, size: sz });
+      const cpu = runKernel('cpu', 'Slice', inputs, { begin, size: sz });
+      expect(wasm.shape).toEqual(cpu.shape);
+      expect(Array.from(wasm.values)).toEqual(Array.from(cpu.values));
+    });
+  }
+
+  it('keeps int32 and bool data and works through tf.slice', async () => {
+    const i = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32');
+    const b = tf.tensor1d([true, false, true, true], 'bool');
+    const si = tf.slice(i, [1, 0], [2, 2]);
+    const sb = tf.slice(b, [1], [2]);
+    expect(si.dtype).toBe('int32');
+    expect(Array.from(await si.data())).toEqual([3, 4, 5, 6]);
+    expect(Array.from(await sb.data())).toEqual([0, 1]);
+    tf.dispose([i, b, si, sb]);
+  });
+});

@@ -9,8 +9,21 @@ describe('listParams', () => {
   it('names weights layer path + short name, in layer order', () => {
     const m = mlp();
     const ps = listParams(m);
-    expect(ps.map((p) => p.name)).toEqual(['d1/kernel', 'd1/bias', 'd2/kernel', 'd2/bias', 'head/kernel', 'head/bias']);
-    expect(ps[0]).toMatchObject({ layer: 'd1', layerType: 'Dense', kind: 'parameter', shape: [6, 8], trainable: true });
+    expect(ps.map((p) => p.name)).toEqual([
+      'd1/kernel',
+      'd1/bias',
+      'd2/kernel',
+      'd2/bias',
+      'head/kernel',
+      'head/bias',
+    ]);
+    expect(ps[0]).toMatchObject({
+      layer: 'd1',
+      layerType: 'Dense',
+      kind: 'parameter',
+      shape: [6, 8],
+      trainable: true,
+    });
     m.dispose();
   });
 
@@ -21,7 +34,9 @@ describe('listParams', () => {
     expect(names).toContain('backbone/conv1/kernel');
     expect(names).toContain('backbone/bn2/moving_variance');
     expect(names).toContain('fc/kernel');
-    const kinds = Object.fromEntries(ps.filter((p) => p.layer === 'backbone/bn1').map((p) => [p.name, p.kind]));
+    const kinds = Object.fromEntries(
+      ps.filter((p) => p.layer === 'backbone/bn1').map((p) => [p.name, p.kind]),
+    );
     expect(kinds).toEqual({
       'backbone/bn1/gamma': 'parameter',
       'backbone/bn1/beta': 'parameter',
@@ -43,7 +58,9 @@ describe('listParams', () => {
 
   it('applies aliases and builds names in one place', () => {
     const m = mlp();
-    const ps = listParams(m, { aliases: (p) => (p.layer === 'head' ? [`classifier/${p.name.split('/')[1]}`] : []) });
+    const ps = listParams(m, {
+      aliases: (p) => (p.layer === 'head' ? [`classifier/${p.name.split('/')[1]}`] : []),
+    });
     expect(ps.find((p) => p.name === 'head/kernel')?.aliases).toEqual(['classifier/kernel']);
     expect(ps.find((p) => p.name === 'd1/kernel')?.aliases).toBeUndefined();
     expect(paramName(['backbone', 'conv1'], 'kernel')).toBe('backbone/conv1/kernel');

@@ -19,14 +19,18 @@ describe('train', () => {
     const m = mlp();
     const { x, y } = toyData(40, 6, 3);
     const events: TrainEvent[] = [];
-    const res = await train(m, { x, y }, {
-      policy: { rules: [{ freeze: 'd1' }] },
-      epochs: 3,
-      batchSize: 16,
-      validationSplit: 0.25,
-      learningRate: 0.05,
-      onEvent: (e) => events.push(e),
-    });
+    const res = await train(
+      m,
+      { x, y },
+      {
+        policy: { rules: [{ freeze: 'd1' }] },
+        epochs: 3,
+        batchSize: 16,
+        validationSplit: 0.25,
+        learningRate: 0.05,
+        onEvent: (e) => events.push(e),
+      },
+    );
     expect(res.history).toHaveLength(3);
     expect(res.history[0]).toHaveProperty('val_loss');
     expect(res.history[0]).toHaveProperty('val_acc');
@@ -47,18 +51,30 @@ describe('train', () => {
     const a = mlp();
     const { x, y } = toyData(16, 6, 3);
     const before = values(a);
-    await train(a, { x, y }, {
-      policy: { lr: { mult: [{ select: 'd1', factor: 0.5 }] } },
-      epochs: 1,
-      batchSize: 16,
-      optimizer: 'sgd',
-      learningRate: 0.1,
-      shuffle: false,
-    });
+    await train(
+      a,
+      { x, y },
+      {
+        policy: { lr: { mult: [{ select: 'd1', factor: 0.5 }] } },
+        epochs: 1,
+        batchSize: 16,
+        optimizer: 'sgd',
+        learningRate: 0.1,
+        shuffle: false,
+      },
+    );
     const b = mlp();
-    await train(b, { x, y }, { epochs: 1, batchSize: 16, optimizer: 'sgd', learningRate: 0.1, shuffle: false });
-    const da = values(a).get('d1/kernel')!.map((v, i) => v - before.get('d1/kernel')![i]!);
-    const db = values(b).get('d1/kernel')!.map((v, i) => v - before.get('d1/kernel')![i]!);
+    await train(
+      b,
+      { x, y },
+      { epochs: 1, batchSize: 16, optimizer: 'sgd', learningRate: 0.1, shuffle: false },
+    );
+    const da = values(a)
+      .get('d1/kernel')!
+      .map((v, i) => v - before.get('d1/kernel')![i]!);
+    const db = values(b)
+      .get('d1/kernel')!
+      .map((v, i) => v - before.get('d1/kernel')![i]!);
     for (let i = 0; i < da.length; i++) expect(da[i]!).toBeCloseTo(db[i]! * 0.5, 6);
     tf.dispose([x, y]);
     a.dispose();
@@ -71,29 +87,33 @@ describe('train', () => {
     const snaps: Record<number, { step: number; m: Float32Array; v: Float32Array } | undefined> = {};
     let d1AtPlan2: unknown = 'unset';
     const plansSeen: Array<{ epoch: number; trainable: string[] }> = [];
-    const res = await train(m, { x, y }, {
-      policy: { rules: [{ freeze: ['d1', 'd2'] }], schedule: [{ kind: 'unfreeze', at: 2, select: 'd2' }] },
-      epochs: 4,
-      batchSize: 16,
-      onEvent: (e, ctx) => {
-        if (e.type === 'plan') {
-          plansSeen.push({ epoch: e.epoch, trainable: e.plan.trainableNames() });
-          if (e.epoch === 2) {
-            const s = ctx.optimizer.read('head/kernel')!;
-            snaps[2] = { step: s.step, m: s.slots.m!, v: s.slots.v! };
-            d1AtPlan2 = ctx.optimizer.read('d2/kernel');
+    const res = await train(
+      m,
+      { x, y },
+      {
+        policy: { rules: [{ freeze: ['d1', 'd2'] }], schedule: [{ kind: 'unfreeze', at: 2, select: 'd2' }] },
+        epochs: 4,
+        batchSize: 16,
+        onEvent: (e, ctx) => {
+          if (e.type === 'plan') {
+            plansSeen.push({ epoch: e.epoch, trainable: e.plan.trainableNames() });
+            if (e.epoch === 2) {
+              const s = ctx.optimizer.read('head/kernel')!;
+              snaps[2] = { step: s.step, m: s.slots.m!, v: s.slots.v! };
+              d1AtPlan2 = ctx.optimizer.read('d2/kernel');
+            }
           }
-        }
-        if (e.type === 'epochEnd' && e.epoch === 1) {
-          const s = ctx.optimizer.read('head/kernel')!;
-          snaps[1] = { step: s.step, m: s.slots.m!, v: s.slots.v! };
-        }
-        if (e.type === 'epochEnd' && e.epoch === 2) {
-          expect(ctx.optimizer.read('d2/kernel')!.step).toBe(2);
-          expect(ctx.optimizer.read('head/kernel')!.step).toBe(6);
-        }
+          if (e.type === 'epochEnd' && e.epoch === 1) {
+            const s = ctx.optimizer.read('head/kernel')!;
+            snaps[1] = { step: s.step, m: s.slots.m!, v: s.slots.v! };
+          }
+          if (e.type === 'epochEnd' && e.epoch === 2) {
+            expect(ctx.optimizer.read('d2/kernel')!.step).toBe(2);
+            expect(ctx.optimizer.read('head/kernel')!.step).toBe(6);
+          }
+        },
       },
-    });
+    );
     expect(plansSeen.map((p) => p.epoch)).toEqual([0, 2]);
     expect(plansSeen[0]!.trainable).toEqual(['head/kernel', 'head/bias']);
     expect(plansSeen[1]!.trainable).toEqual(['d2/kernel', 'd2/bias', 'head/kernel', 'head/bias']);
@@ -117,11 +137,15 @@ describe('train', () => {
       const opts = { policy, epochs: 3, batchSize: 8, seed: 5, learningRate: 0.05, validationSplit: 0.2 };
       const a = convNet(8, 3, nested);
       const cacheEvents: TrainEvent[] = [];
-      const ra = await train(a, { x, y }, { ...opts, onEvent: (e) => e.type === 'cache' && cacheEvents.push(e) });
+      const ra = await train(
+        a,
+        { x, y },
+        { ...opts, onEvent: (e) => e.type === 'cache' && cacheEvents.push(e) },
+      );
       const b = convNet(8, 3, nested);
       const rb = await train(b, { x, y }, { ...opts, cache: 'off' });
       expect(ra.cache.status).toBe('used');
-      expect(ra.cache.prefixLayers).toBe(6);
+      expect(ra.cache.prefixLayers).toBe(7); // 6 backbone layers + the weightless pooling
       expect(rb.cache.status).toBe('off');
       expect(cacheEvents.map((e) => (e as { status: string }).status)).toEqual(['built', 'hit', 'hit']);
       expect(maxDiff(values(a), values(b))).toBeLessThan(1e-5);
@@ -156,20 +180,28 @@ describe('train', () => {
     const { x, y } = imageData(16, 8, 1, 3);
     const statuses: string[] = [];
     const m = convNet();
-    await train(m, { x, y }, {
-      policy: { rules: [{ freeze: 'backbone' }], schedule: [{ kind: 'unfreeze', at: 1, select: 'conv2' }] },
-      epochs: 2,
-      batchSize: 8,
-      onEvent: (e) => e.type === 'cache' && statuses.push(`${e.status}:${e.prefixLayers}`),
-    });
-    expect(statuses).toEqual(['built:6', 'invalidated:3', 'built:3']);
+    await train(
+      m,
+      { x, y },
+      {
+        policy: { rules: [{ freeze: 'backbone' }], schedule: [{ kind: 'unfreeze', at: 1, select: 'conv2' }] },
+        epochs: 2,
+        batchSize: 8,
+        onEvent: (e) => e.type === 'cache' && statuses.push(`${e.status}:${e.prefixLayers}`),
+      },
+    );
+    expect(statuses).toEqual(['built:7', 'invalidated:3', 'built:3']);
     const seen: string[] = [];
-    const r = await train(m, { x, y }, {
-      policy: { rules: [{ freeze: 'backbone' }] },
-      epochs: 1,
-      augment: (t) => tf.reverse(t, 2),
-      onEvent: (e) => e.type === 'cache' && seen.push(e.status),
-    });
+    const r = await train(
+      m,
+      { x, y },
+      {
+        policy: { rules: [{ freeze: 'backbone' }] },
+        epochs: 1,
+        augment: (t) => tf.reverse(t, 2),
+        onEvent: (e) => e.type === 'cache' && seen.push(e.status),
+      },
+    );
     expect(seen).toEqual(['disabled']);
     expect(r.cache.status).toBe('disabled');
     expect(r.cache.reason).toMatch(/augment/);
@@ -207,12 +239,16 @@ describe('train', () => {
   it('stops early and restores the best weights', async () => {
     const m = mlp();
     const { x, y } = toyData(32, 6, 3);
-    const res = await train(m, { x, y }, {
-      epochs: 30,
-      learningRate: 0.5,
-      optimizer: 'sgd',
-      earlyStopping: { monitor: 'loss', patience: 1, minDelta: 10, restoreBest: true },
-    });
+    const res = await train(
+      m,
+      { x, y },
+      {
+        epochs: 30,
+        learningRate: 0.5,
+        optimizer: 'sgd',
+        earlyStopping: { monitor: 'loss', patience: 1, minDelta: 10, restoreBest: true },
+      },
+    );
     expect(res.stoppedEarly).toBe(true);
     expect(res.history.length).toBe(2);
     expect(res.bestEpoch).toBe(0);
@@ -244,7 +280,10 @@ describe('train', () => {
     expect(e2.code).toBe('BAD_DATA');
     const e3 = await train(m, { x: tf.zeros([16, 5]), y }, { epochs: 1 }).catch((e) => e);
     expect(e3.code).toBe('BAD_DATA');
-    const sparse = tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 5), 'int32');
+    const sparse = tf.tensor1d(
+      Array.from({ length: 16 }, (_, i) => i % 5),
+      'int32',
+    );
     const e4 = await train(m, { x, y: sparse }, { epochs: 1 }).catch((e) => e);
     expect(e4.code).toBe('LABEL_MISMATCH');
     tf.dispose([x, y, y4, sparse]);
@@ -254,7 +293,10 @@ describe('train', () => {
   it('supports sparse integer labels', async () => {
     const m = mlp();
     const { x } = toyData(16, 6, 3);
-    const labels = tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 3), 'int32');
+    const labels = tf.tensor1d(
+      Array.from({ length: 16 }, (_, i) => i % 3),
+      'int32',
+    );
     const r = await train(m, { x, y: labels }, { epochs: 1 });
     expect(r.loss).toBe('sparseCategoricalCrossentropy');
     expect(r.history[0]!.acc).toBeDefined();
@@ -266,12 +308,16 @@ describe('train', () => {
     const m = mlp();
     const { x, y } = toyData(16, 6, 3);
     const ac = new AbortController();
-    const err = await train(m, { x, y }, {
-      epochs: 5,
-      batchSize: 8,
-      signal: ac.signal,
-      onEvent: (e) => e.type === 'epochEnd' && e.epoch === 1 && ac.abort(),
-    }).catch((e) => e);
+    const err = await train(
+      m,
+      { x, y },
+      {
+        epochs: 5,
+        batchSize: 8,
+        signal: ac.signal,
+        onEvent: (e) => e.type === 'epochEnd' && e.epoch === 1 && ac.abort(),
+      },
+    ).catch((e) => e);
     expect(err.code).toBe('ABORTED');
     expect(err.message).toMatch(/epoch 3/);
     tf.dispose([x, y]);
@@ -295,20 +341,52 @@ describe('train', () => {
   it('FROZEN_CHANGED when something writes a frozen weight during training', async () => {
     const m = mlp();
     const { x, y } = toyData(16, 6, 3);
-    const err = await train(m, { x, y }, {
-      policy: { rules: [{ freeze: 'd1' }] },
-      epochs: 2,
-      onEvent: (e, ctx) => {
-        if (e.type === 'epochStart') {
-          const w = ctx.model.getLayer('d1').getWeights()[1]!;
-          ctx.model.getLayer('d1').setWeights([ctx.model.getLayer('d1').getWeights()[0]!, tf.add(w, 1)]);
-        }
+    const err = await train(
+      m,
+      { x, y },
+      {
+        policy: { rules: [{ freeze: 'd1' }] },
+        epochs: 2,
+        onEvent: (e, ctx) => {
+          if (e.type === 'epochStart') {
+            const w = ctx.model.getLayer('d1').getWeights()[1]!;
+            ctx.model.getLayer('d1').setWeights([ctx.model.getLayer('d1').getWeights()[0]!, tf.add(w, 1)]);
+          }
+        },
       },
-    }).catch((e) => e);
+    ).catch((e) => e);
     expect(err).toBeInstanceOf(FrostlineTfjsError);
     expect(err.code).toBe('FROZEN_CHANGED');
     expect(err.message).toContain('d1/bias');
     tf.dispose([x, y]);
     m.dispose();
   });
+});
+
+describe('optimizers', () => {
+  for (const optimizer of ['sgd', 'momentum', 'rmsprop', 'adam'] as const) {
+    it(`${optimizer} lowers the loss; weight decay never touches frozen weights`, async () => {
+      const m = mlp();
+      const { x, y } = toyData(32, 6, 3);
+      const before = values(m);
+      const r = await train(
+        m,
+        { x, y },
+        {
+          policy: { rules: [{ freeze: 'd1' }] },
+          epochs: 4,
+          batchSize: 8,
+          optimizer,
+          learningRate: optimizer === 'sgd' || optimizer === 'momentum' ? 0.1 : 0.01,
+          weightDecay: 0.1,
+          shuffle: false,
+        },
+      );
+      expect(r.history[3]!.loss).toBeLessThan(r.history[0]!.loss);
+      const after = values(m);
+      expect(same(before.get('d1/kernel')!, after.get('d1/kernel')!)).toBe(true);
+      tf.dispose([x, y]);
+      m.dispose();
+    });
+  }
 });

@@ -8,3 +8,5 @@ export {
   wasmFasterKernelConfigs,
   wasmGradKernelConfigs,
 } from './register';
+export { sliceWasm } from './slice';
+export { tileAsBroadcast, tileWasm } from './tile';

@@ -3,7 +3,9 @@ import { conv2DBackpropFilterWasmConfig } from './conv2d_backprop_filter';
 import { conv2DBackpropInputWasmConfig } from './conv2d_backprop_input';
 import { depthwiseConv2dNativeBackpropFilterWasmConfig } from './depthwise_backprop_filter';
 import { depthwiseConv2dNativeBackpropInputWasmConfig } from './depthwise_backprop_input';
-import { setNativeTile, tileWasmConfig } from './tile';
+import { setNativeKernel } from './native';
+import { sliceWasmConfig } from './slice';
+import { tileWasmConfig } from './tile';
 
 /** The gradient kernels @tensorflow/tfjs-backend-wasm 4.x lacks for training conv nets. */
 export const wasmGradKernelConfigs: readonly KernelConfig[] = [
@@ -16,13 +18,16 @@ export const wasmGradKernelConfigs: readonly KernelConfig[] = [
 export const wasmFasterKernelConfigs: readonly KernelConfig[] = [
   conv2DBackpropInputWasmConfig,
   tileWasmConfig,
+  sliceWasmConfig,
 ];
 
 export interface RegisterWasmGradKernelsOptions {
   /**
    * Also replace wasm's own Conv2DBackpropInput (a plain loop, 6-10x slower than frostline's
    * XNNPACK-based one on MobileNet layers) and Tile (per-element index arithmetic, ~100x slower than
-   * a broadcasting multiply; used by every BatchNormalization gradient). Default true.
+   * a broadcasting multiply; used by every BatchNormalization gradient) and Slice (copies the WHOLE
+   * input out of the wasm heap for every slice: ~70 ms per batch slice of a 28 MB image set).
+   * Default true.
    */
   replaceSlow?: boolean;
 }
@@ -51,7 +56,7 @@ export function registerWasmGradKernels(opts: RegisterWasmGradKernelsOptions = {
       if (existing != null && ours.has(existing.kernelFunc)) continue;
       // unregister first: registerKernel over an existing one would log a warning
       if (existing != null) unregisterKernel(config.kernelName, config.backendName);
-      if (config === tileWasmConfig) setNativeTile(existing);
+      setNativeKernel(config.kernelName, existing);
       registerKernel(config);
       added.push(config.kernelName);
     }

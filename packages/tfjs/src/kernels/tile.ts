@@ -6,7 +6,7 @@ import type {
   NamedTensorInfoMap,
   TensorInfo,
 } from '@tensorflow/tfjs';
-import { FrostlineTfjsError } from '../errors';
+import { runNativeKernel } from './native';
 import { withKernelOps } from './wasm_ops';
 
 /** XNNPACK's n-d binary ops take at most 6 dimensions. */
@@ -42,34 +42,6 @@ export function tileAsBroadcast(
   };
 }
 
-let nativeTile: KernelConfig | undefined;
-const nativeSetUp = new WeakSet<object>();
-
-/** The kernel this one replaced, for the cases it hands back (set by registerWasmGradKernels). */
-export function setNativeTile(config: KernelConfig | undefined): void {
-  nativeTile = config;
-}
-
-/**
- * Runs the replaced native kernel. Its setupFunc (which binds the wasm function) only runs for
- * kernels registered when the backend initialises, and ours may have replaced it before that, so
- * run it here once per backend instance (it is idempotent).
- */
-function runNativeTile(args: Parameters<KernelFunc>[0]): TensorInfo {
-  if (nativeTile === undefined) {
-    const x = args.inputs.x as TensorInfo;
-    throw new FrostlineTfjsError(
-      'KERNEL_UNAVAILABLE',
-      `frostline Tile: no native wasm Tile kernel to handle x ${x.shape} (${x.dtype}).`,
-    );
-  }
-  if (!nativeSetUp.has(args.backend)) {
-    nativeTile.setupFunc?.(args.backend);
-    nativeSetUp.add(args.backend);
-  }
-  return nativeTile.kernelFunc(args) as TensorInfo;
-}
-
 /**
  * Tile for wasm. tfjs-backend-wasm 4.22's Tile does per-element index arithmetic and measured
  * 80-200 ms to broadcast a [1,1,1,C] vector over a MobileNet activation — it sits in every
@@ -85,7 +57,7 @@ export function tileWasm(args: {
   const { x } = args.inputs as { x: TensorInfo };
   const reps = (args.attrs?.reps ?? []) as number[];
   const plan = x.dtype === 'float32' ? tileAsBroadcast(x.shape, reps) : undefined;
-  if (plan === undefined) return runNativeTile(args as Parameters<KernelFunc>[0]);
+  if (plan === undefined) return runNativeKernel('Tile', args as Parameters<KernelFunc>[0]);
   return withKernelOps(args.backend, 'wasm', (ops) => {
     const ones = ops.run('Fill', {}, { shape: plan.onesShape, value: 1, dtype: 'float32' });
     const out = ops.run('Multiply', { a: ops.reshape(x, plan.xShape), b: ones });
