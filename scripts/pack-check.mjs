@@ -11,10 +11,14 @@ import { join, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '..');
 const packagesDir = join(root, 'packages');
 const work = mkdtempSync(join(tmpdir(), 'frostline-pack-'));
-const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const run = (cmd, args, cwd) =>
+  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
 const packages = readdirSync(packagesDir)
-  .map((dir) => ({ dir: join(packagesDir, dir), pkg: JSON.parse(readFileSync(join(packagesDir, dir, 'package.json'), 'utf8')) }))
+  .map((dir) => ({
+    dir: join(packagesDir, dir),
+    pkg: JSON.parse(readFileSync(join(packagesDir, dir, 'package.json'), 'utf8')),
+  }))
   .filter(({ pkg }) => !pkg.private);
 
 let failures = 0;
@@ -31,7 +35,10 @@ const check = (label, fn) => {
 try {
   const tarballs = new Map();
   for (const { dir, pkg } of packages) {
-    const out = run('npx', ['--yes', 'pnpm@10.34.9', 'pack', '--pack-destination', work], dir).trim().split('\n').pop();
+    const out = run('npx', ['--yes', 'pnpm@10.34.9', 'pack', '--pack-destination', work], dir)
+      .trim()
+      .split('\n')
+      .pop();
     tarballs.set(pkg.name, out.trim());
   }
   console.log(`packed ${tarballs.size} packages into ${work}`);
@@ -39,22 +46,65 @@ try {
   for (const [name, tgz] of tarballs) {
     check(`publint ${name}`, () => run(join(root, 'node_modules/.bin/publint'), ['--strict', tgz], root));
     check(`attw ${name}`, () =>
-      run(join(root, 'node_modules/.bin/attw'), ['--pack', '--profile', 'node16', '--format', 'table-flipped', tgz], root),
+      run(
+        join(root, 'node_modules/.bin/attw'),
+        ['--pack', '--profile', 'node16', '--format', 'table-flipped', tgz],
+        root,
+      ),
     );
   }
 
   const app = join(work, 'app');
   execFileSync('mkdir', ['-p', app]);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '0.0.0' }));
-  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs.values(), '@tensorflow/tfjs@4.22.0'], app);
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, version: '0.0.0' }),
+  );
+  run(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      ...tarballs.values(),
+      '@tensorflow/tfjs@4.22.0',
+    ],
+    app,
+  );
   for (const name of tarballs.keys()) {
     check(`require('${name}')`, () =>
-      run('node', ['-e', `const m = require(${JSON.stringify(name)}); if (!Object.keys(m).length) throw new Error('empty CJS export')`], app),
+      run(
+        'node',
+        [
+          '-e',
+          `const m = require(${JSON.stringify(name)}); if (!Object.keys(m).length) throw new Error('empty CJS export')`,
+        ],
+        app,
+      ),
     );
     check(`import('${name}')`, () =>
-      run('node', ['--input-type=module', '-e', `const m = await import(${JSON.stringify(name)}); if (!Object.keys(m).length) throw new Error('empty ESM export')`], app),
+      run(
+        'node',
+        [
+          '--input-type=module',
+          '-e',
+          `const m = await import(${JSON.stringify(name)}); if (!Object.keys(m).length) throw new Error('empty ESM export')`,
+        ],
+        app,
+      ),
     );
   }
+  // The CLI must work when installed on its own: its bin runs a command that needs no model.
+  check('frostline bin (plan linear-10x10)', () => {
+    writeFileSync(join(app, 'policy.json'), JSON.stringify({ rules: [{ freeze: 'linear.weight' }] }));
+    const out = run(
+      join(app, 'node_modules/.bin/frostline'),
+      ['plan', 'linear-10x10', '--policy', 'policy.json'],
+      app,
+    );
+    if (!out.includes('trainable%: 9.0909')) throw new Error(`unexpected output:\n${out}`);
+  });
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
