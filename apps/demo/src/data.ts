@@ -1,20 +1,10 @@
 /** Small helpers shared by the parts: a seeded shuffle and batched accuracy. */
+import { seededRandom } from '@frostline/tfjs';
 import type * as tfTypes from '@tensorflow/tfjs';
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function shuffledIndices(n: number, seed: number): number[] {
   const out = Array.from({ length: n }, (_, i) => i);
-  const rnd = mulberry32(seed);
+  const rnd = seededRandom(seed); // frostline's shared mulberry32
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));
     [out[i], out[j]] = [out[j] as number, out[i] as number];

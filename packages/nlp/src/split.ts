@@ -1,17 +1,9 @@
+import { seededRandom } from '@frostline/tfjs';
 import type { TextDataset } from './data';
 import { NlpError } from './errors';
 
-/** mulberry32: a tiny seedable PRNG, identical on every platform. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// One seeded PRNG for all of frostline (see @frostline/tfjs), re-exported for nlp users.
+export { seededRandom };
 
 /** Rows `idx` of a dataset, with the same label names. */
 export function subset(ds: TextDataset, idx: readonly number[]): TextDataset {

@@ -183,8 +183,11 @@ export function splitData(
   return { train, validation, owned };
 }
 
-/** mulberry32: small, fast, seedable; shuffles are reproducible across runs and resumes. */
-export function rng(seed: number): () => number {
+/**
+ * mulberry32: small, fast, seedable; shuffles are reproducible across runs and resumes. The one PRNG
+ * of frostline: vision, nlp and the demo draw from it too, so a seed means the same thing everywhere.
+ */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -200,7 +203,7 @@ export function epochOrder(n: number, shuffle: boolean, seed: number, epoch: num
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   if (!shuffle) return order;
-  const r = rng((seed * 1_000_003 + epoch * 7919 + 1) >>> 0);
+  const r = seededRandom((seed * 1_000_003 + epoch * 7919 + 1) >>> 0);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(r() * (i + 1));
     const t = order[i]!;

@@ -16,7 +16,7 @@ export {
   type SaveCheckpointArgs,
   saveCheckpoint,
 } from './checkpoint';
-export type { LossName, TrainData, XY } from './data';
+export { type LossName, seededRandom, type TrainData, type XY } from './data';
 export { FrostlineTfjsError, type FrostlineTfjsErrorCode } from './errors';
 export type { CacheStatus, EpochLogs, TrainContext, TrainEvent, TrainListener } from './events';
 export {

@@ -1,3 +1,4 @@
+import { seededRandom } from '@frostline/tfjs';
 /**
  * A small seeded PRNG (mulberry32). Dataset splits, sampling and augmentation draw from it so that the
  * same seed gives the same images in the same order on every platform.
@@ -12,14 +13,8 @@ export interface Rng {
 }
 
 export function createRng(seed: number): Rng {
-  let state = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  // The shared mulberry32 of @frostline/tfjs, with vision's seed mixing kept so shipped results reproduce.
+  const next = seededRandom((Math.floor(seed) ^ 0x9e3779b9) >>> 0);
   return {
     next,
     uniform: (lo, hi) => lo + (hi - lo) * next(),
