@@ -80,20 +80,25 @@ function header(plan: Plan, target: string): string[] {
   return [`# frostline plan (epoch ${plan.epoch}) exported for ${target}`, `# ${formatSummaryLine(plan)}`];
 }
 
+/** The plan as Python data, the same for every target: base LR, frozen names, BN layers, LR groups. */
+function planData(plan: Plan, lr: number): string[] {
+  return [
+    '',
+    `LR = ${pyFloat(lr)}`,
+    `FROZEN = set(${pyList(plan.frozenNames(), '')})`,
+    `BN_INFERENCE = ${pyList(bnInference(plan), '')}`,
+    'LR_GROUPS = [',
+    ...lrGroups(plan).map(([f, names]) => `    (${pyFloat(f)}, ${pyList(names, '    ')}),`),
+    ']',
+  ];
+}
+
 function pytorch(plan: Plan, o: Required<ExportOptions>): string {
   const m = o.modelVar;
-  const frozen = plan.frozenNames();
-  const groups = lrGroups(plan);
   const lines = [
     ...header(plan, 'PyTorch'),
     'import torch',
-    '',
-    `LR = ${pyFloat(o.lr)}`,
-    `FROZEN = set(${pyList(frozen, '')})`,
-    `BN_INFERENCE = ${pyList(bnInference(plan), '')}`,
-    'LR_GROUPS = [',
-    ...groups.map(([f, names]) => `    (${pyFloat(f)}, ${pyList(names, '    ')}),`),
-    ']',
+    ...planData(plan, o.lr),
     '',
     '',
     'def frostline_bn_inference(module):',
@@ -121,18 +126,10 @@ function pytorch(plan: Plan, o: Required<ExportOptions>): string {
 
 function paddle(plan: Plan, o: Required<ExportOptions>): string {
   const m = o.modelVar;
-  const frozen = plan.frozenNames();
-  const groups = lrGroups(plan);
   const lines = [
     ...header(plan, 'PaddlePaddle'),
     'import paddle',
-    '',
-    `LR = ${pyFloat(o.lr)}`,
-    `FROZEN = set(${pyList(frozen, '')})`,
-    `BN_INFERENCE = ${pyList(bnInference(plan), '')}`,
-    'LR_GROUPS = [',
-    ...groups.map(([f, names]) => `    (${pyFloat(f)}, ${pyList(names, '    ')}),`),
-    ']',
+    ...planData(plan, o.lr),
     '',
     '',
     'def frostline_bn_inference(layer):',
