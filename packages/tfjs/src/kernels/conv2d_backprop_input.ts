@@ -7,7 +7,7 @@ import type {
 } from '@tensorflow/tfjs';
 import { FrostlineTfjsError } from '../errors';
 import { type ConvPad, convGeometry, inputGradWindow } from './geometry';
-import { withKernelOps } from './wasm_ops';
+import { interleaveStrideZeros, withKernelOps } from './wasm_ops';
 
 interface Conv2DBackpropInputAttrs {
   strides: number | [number, number];
@@ -59,7 +59,7 @@ export function conv2DBackpropInputWasm(args: {
       attrs.dimRoundingMode,
       false,
     );
-    const [n, h, w] = xShape;
+    const [, h, w] = xShape;
     const winH = inputGradWindow(g.h);
     const winW = inputGradWindow(g.w);
     const conv = (x: TensorInfo, f: TensorInfo, dilations: [number, number]) =>
@@ -76,19 +76,7 @@ export function conv2DBackpropInputWasm(args: {
       const wt = ops.transpose(ops.reshape(filter, [ci, co]), [1, 0]);
       dx = conv(dyh, ops.reshape(wt, [1, 1, co, ci]), [1, 1]);
     } else {
-      let dyd = dyh;
-      if (g.h.stride > 1 || g.w.stride > 1) {
-        const six = ops.reshape(dyh, [n, g.h.out, 1, g.w.out, 1, co]);
-        const spread = ops.padOrCrop(six, [
-          [0, 0],
-          [0, 0],
-          [0, g.h.stride - 1],
-          [0, 0],
-          [0, g.w.stride - 1],
-          [0, 0],
-        ]);
-        dyd = ops.reshape(spread, [n, g.h.out * g.h.stride, g.w.out * g.w.stride, co]);
-      }
+      const dyd = interleaveStrideZeros(ops, dyh, g);
       const dyp = ops.padOrCrop(dyd, [[0, 0], winH, winW, [0, 0]]);
       const flipped = ops.transpose(ops.run('Reverse', { x: filter }, { dims: [0, 1] }), [0, 1, 3, 2]);
       dx = conv(dyp, flipped, [g.h.dilation, g.w.dilation]);

@@ -7,7 +7,7 @@ import type {
 } from '@tensorflow/tfjs';
 import { FrostlineTfjsError } from '../errors';
 import { type ConvPad, convGeometry, inputGradWindow } from './geometry';
-import { withKernelOps } from './wasm_ops';
+import { interleaveStrideZeros, withKernelOps } from './wasm_ops';
 
 interface DepthwiseBackpropInputAttrs {
   strides: number | [number, number];
@@ -54,19 +54,7 @@ export function depthwiseConv2dNativeBackpropInputWasm(args: {
   const [n, h, w] = xShape;
   const k = c * mult;
   return withKernelOps(args.backend, 'wasm', (ops) => {
-    let dyd = dy;
-    if (g.h.stride > 1 || g.w.stride > 1) {
-      const six = ops.reshape(dy, [n, g.h.out, 1, g.w.out, 1, k]);
-      const spread = ops.padOrCrop(six, [
-        [0, 0],
-        [0, 0],
-        [0, g.h.stride - 1],
-        [0, 0],
-        [0, g.w.stride - 1],
-        [0, 0],
-      ]);
-      dyd = ops.reshape(spread, [n, g.h.out * g.h.stride, g.w.out * g.w.stride, k]);
-    }
+    const dyd = interleaveStrideZeros(ops, dy, g);
     const dyp = ops.padOrCrop(dyd, [[0, 0], inputGradWindow(g.h), inputGradWindow(g.w), [0, 0]]);
     const flipped = ops.run('Reverse', { x: filter }, { dims: [0, 1] });
     const dx = ops.run(

@@ -156,3 +156,27 @@ export function withKernelOps(
     ops.release();
   }
 }
+
+/**
+ * dy of a strided convolution with stride-1 zeros interleaved ([n, out*stride, out*stride, k]), so an
+ * input gradient can be computed as a stride-1 correlation (see inputGradWindow). Reshaping to
+ * [n, Ho, 1, Wo, 1, k] and padding the unit axes puts the zeros in without a scatter.
+ */
+export function interleaveStrideZeros(
+  ops: KernelOps,
+  dy: TensorInfo,
+  g: { h: { out: number; stride: number }; w: { out: number; stride: number } },
+): TensorInfo {
+  if (g.h.stride === 1 && g.w.stride === 1) return dy;
+  const [n, , , k] = dy.shape as [number, number, number, number];
+  const six = ops.reshape(dy, [n, g.h.out, 1, g.w.out, 1, k]);
+  const spread = ops.padOrCrop(six, [
+    [0, 0],
+    [0, 0],
+    [0, g.h.stride - 1],
+    [0, 0],
+    [0, g.w.stride - 1],
+    [0, 0],
+  ]);
+  return ops.reshape(spread, [n, g.h.out * g.h.stride, g.w.out * g.w.stride, k]);
+}
