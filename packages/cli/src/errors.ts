@@ -1,3 +1,5 @@
+import { FrostlineError, isFrostlineError } from '@frostline/core';
+
 /**
  * One error class for the CLI. Every failure the user sees is one line that says what was wrong and
  * how to fix it; the exit code says whose fault it was (2: the command line or an input file, 1: the
@@ -25,84 +27,26 @@ export const EXIT_BAD_INPUT = 2;
 /** 128 + SIGINT, what shells report for a command stopped with Ctrl-C. */
 export const EXIT_INTERRUPTED = 130;
 
-export class CliError extends Error {
-  override name = 'CliError';
-  readonly code: CliErrorCode;
+export class CliError extends FrostlineError {
+  declare readonly code: CliErrorCode;
   readonly exitCode: number;
-  constructor(code: CliErrorCode, message: string, opts: { exitCode?: number; cause?: unknown } = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.code = code;
-    this.exitCode = opts.exitCode ?? (code === 'FAILED' ? EXIT_FAILURE : EXIT_BAD_INPUT);
+  constructor(
+    code: CliErrorCode,
+    message: string,
+    opts: { exitCode?: number; cause?: unknown; hint?: string; file?: string } = {},
+  ) {
+    const exitCode =
+      opts.exitCode ??
+      (code === 'FAILED' ? EXIT_FAILURE : code === 'INTERRUPTED' ? EXIT_INTERRUPTED : EXIT_BAD_INPUT);
+    const { exitCode: _ignored, ...rest } = opts;
+    super(code, message, { ...rest, userFault: exitCode === EXIT_BAD_INPUT });
+    this.name = 'CliError';
+    this.exitCode = exitCode;
   }
 }
 
-/**
- * Codes of sibling packages' errors that mean "your input is wrong" (exit 2) rather than "the run
- * failed" (exit 1). Matched by duck typing so the CLI never needs a sibling's class identity (two
- * copies of a package in node_modules would break `instanceof`).
- */
-const BAD_INPUT_CODES = new Set([
-  // core PolicyError: every code is about the policy or the model the user gave
-  'UNKNOWN_KEY',
-  'INVALID_TYPE',
-  'EMPTY_RULE',
-  'CONTRADICTORY_RULE',
-  'INVALID_EPOCH',
-  'INVALID_REGEX',
-  'INVALID_SELECTOR',
-  'INVALID_FACTOR',
-  'DUPLICATE_PARAMETER',
-  'NO_MATCH',
-  'FIXED_PARAMETER',
-  'PARSE_ERROR',
-  'INVALID_FORMAT',
-  'EMPTY_MODEL',
-  // tfjs / vision / nlp input problems
-  'BAD_DATA',
-  'CHECKPOINT_INVALID',
-  'UNSAFE_PATH',
-  'WEIGHT_SIZE_MISMATCH',
-  'BACKEND_UNAVAILABLE',
-  'MODEL_NOT_FOUND',
-  'BAD_MODEL',
-  'UNKNOWN_BACKBONE',
-  'UNKNOWN_MODEL',
-  'EMPTY_DATASET',
-  'EMPTY_CLASS',
-  'SINGLE_CLASS',
-  'CLASS_MISMATCH',
-  'NOT_FOUND',
-  'MISSING_COLUMN',
-  'EMPTY_TEXT',
-  'UNKNOWN_LABEL',
-  'BAD_IMAGE',
-  'INVALID_OPTION',
-  'INVALID_INPUT_SIZE',
-  'UNKNOWN_LAYER',
-  'NO_IMAGES',
-  'UNREADABLE_IMAGE',
-  'CHANNEL_MISMATCH',
-  'SHAPE_MISMATCH',
-  'LOAD_FAILED',
-  'BAD_OPTION',
-  'UNSUPPORTED_MODEL',
-  'MODEL_FILE_MISSING',
-  'MODEL_FILE_INVALID',
-  'POOLING_UNAVAILABLE',
-  'DATA_PARSE',
-  'DATA_MISSING_COLUMN',
-  'DATA_EMPTY_TEXT',
-  'DATA_UNKNOWN_LABEL',
-  'DATA_SINGLE_CLASS',
-  'DATA_EMPTY',
-  'BAD_CHANNELS',
-  'MISSING_PEER',
-  'PEER_MISSING',
-  'ENOENT',
-  'ENOTDIR',
-  'EISDIR',
-  'EACCES',
-]);
+/** Node's file-system error codes that mean "the path you gave is wrong" (exit 2). */
+const BAD_PATH_CODES = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EROFS', 'ENAMETOOLONG']);
 
 export interface DescribedError {
   code: string;
@@ -121,21 +65,27 @@ export function describeError(error: unknown): DescribedError {
       stack: error.stack,
     };
   }
+  if (isFrostlineError(error)) {
+    // Every package's error says whose fault it was; the CLI never needs to know their codes.
+    let message = error.message;
+    if (error.path && error.name === 'PolicyError' && !message.includes(error.path)) {
+      message = `policy ${error.path}: ${message}`;
+    }
+    if (error.hint && !message.includes(error.hint)) message = `${message} (${error.hint})`;
+    return {
+      code: error.code,
+      message: oneLine(message),
+      exitCode: error.userFault ? EXIT_BAD_INPUT : EXIT_FAILURE,
+      stack: error.stack,
+    };
+  }
   if (error instanceof Error) {
     const rawCode = (error as { code?: unknown }).code;
     const code = typeof rawCode === 'string' ? rawCode : '';
-    const badInput = error.name === 'PolicyError' || BAD_INPUT_CODES.has(code);
-    let message = error.message;
-    const path = (error as { path?: unknown }).path;
-    if (error.name === 'PolicyError' && typeof path === 'string' && path && !message.includes(path)) {
-      message = `policy ${path}: ${message}`;
-    }
-    const hint = (error as { hint?: unknown }).hint;
-    if (typeof hint === 'string' && hint && !message.includes(hint)) message = `${message} (${hint})`;
     return {
       code: code || error.name || 'FAILED',
-      message: oneLine(message),
-      exitCode: badInput ? EXIT_BAD_INPUT : EXIT_FAILURE,
+      message: oneLine(error.message),
+      exitCode: BAD_PATH_CODES.has(code) ? EXIT_BAD_INPUT : EXIT_FAILURE,
       stack: error.stack,
     };
   }

@@ -16,10 +16,10 @@ export type Schema =
   | { type: 'any' };
 
 export class SchemaError extends CliError {
-  readonly path: string;
+  declare readonly path: string;
   constructor(path: string, message: string) {
     super('BAD_CONFIG', `${path || '(root)'}: ${message}`);
-    this.path = path;
+    Object.defineProperty(this, 'path', { value: path, enumerable: true });
   }
 }
 

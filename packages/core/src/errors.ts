@@ -1,3 +1,5 @@
+import { FrostlineError, isFrostlineError } from './frostline-error';
+
 /**
  * The one error class of core. Every failure a user can cause (a policy, a parameter list, a format
  * name) becomes a `PolicyError` with a stable `code`, the `path` in the policy where it happened and
@@ -42,11 +44,9 @@ function didYouMean(suggestions: readonly string[]): string {
   return ` Did you mean ${list}?`;
 }
 
-export class PolicyError extends Error {
-  readonly code: PolicyErrorCode;
-  readonly path?: string;
+export class PolicyError extends FrostlineError {
+  declare readonly code: PolicyErrorCode;
   readonly suggestions: string[];
-  readonly hint?: string;
   /** The message without path, suggestions and hint. */
   readonly detail: string;
 
@@ -54,20 +54,18 @@ export class PolicyError extends Error {
     const suggestions = [...(opts.suggestions ?? [])];
     const where = opts.path ? `${opts.path}: ` : '';
     const hint = opts.hint ? ` ${opts.hint}` : '';
-    super(
-      `${where}${detail}.${didYouMean(suggestions)}${hint}`,
-      opts.cause ? { cause: opts.cause } : undefined,
-    );
+    super(code, `${where}${detail}.${didYouMean(suggestions)}${hint}`, {
+      ...(opts.path !== undefined ? { path: opts.path } : {}),
+      ...(opts.hint !== undefined ? { hint: opts.hint } : {}),
+      ...(opts.cause !== undefined ? { cause: opts.cause } : {}),
+    });
     this.name = 'PolicyError';
-    this.code = code;
-    if (opts.path !== undefined) this.path = opts.path;
     this.suggestions = suggestions;
-    if (opts.hint !== undefined) this.hint = opts.hint;
     this.detail = detail;
   }
 }
 
 /** True for a `PolicyError`, also across bundle copies (CJS + ESM of the same package). */
 export function isPolicyError(e: unknown): e is PolicyError {
-  return e instanceof PolicyError || (e instanceof Error && e.name === 'PolicyError' && 'code' in e);
+  return e instanceof PolicyError || (isFrostlineError(e) && e.name === 'PolicyError');
 }

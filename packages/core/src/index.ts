@@ -2,6 +2,7 @@ export { isPolicyError, PolicyError, type PolicyErrorCode, type PolicyErrorOptio
 export { exportPlan } from './export';
 export { fingerprint, hashBytes, verifyFrozen } from './fingerprint';
 export { formatCount, formatPlan, formatSummaryLine, planToJSON } from './format';
+export { FrostlineError, type FrostlineErrorOptions, isFrostlineError } from './frostline-error';
 export { discriminativeFactors, layerwiseFactors } from './lr';
 export { splitPath } from './model';
 export { diffPlans, planFreeze } from './plan';

@@ -1,3 +1,5 @@
+import { FrostlineError } from '@frostline/core';
+
 /** Stable codes: callers (CLI, demo) branch on these, never on message text. */
 export type NlpErrorCode =
   | 'MODEL_NOT_FOUND'
@@ -16,12 +18,10 @@ export type NlpErrorCode =
   | 'CACHE_IO';
 
 /** The one error class of @frostline/nlp: what was wrong, and (in `hint`) how to fix it. */
-export class NlpError extends Error {
-  readonly code: NlpErrorCode;
-  readonly hint?: string;
+export class NlpError extends FrostlineError {
+  declare readonly code: NlpErrorCode;
   /** 1-based line of the input file, for data errors. */
   readonly line?: number;
-  readonly file?: string;
 
   constructor(
     code: NlpErrorCode,
@@ -33,11 +33,13 @@ export class NlpError extends Error {
       : opts.line
         ? `line ${opts.line}: `
         : '';
-    super(`${where}${message}${opts.hint ? `\n  hint: ${opts.hint}` : ''}`, { cause: opts.cause });
+    super(code, `${where}${message}${opts.hint ? `\n  hint: ${opts.hint}` : ''}`, {
+      ...(opts.hint !== undefined ? { hint: opts.hint } : {}),
+      ...(opts.file !== undefined ? { file: opts.file } : {}),
+      ...(opts.cause !== undefined ? { cause: opts.cause } : {}),
+      userFault: code !== 'RUNTIME_BROKEN' && code !== 'CACHE_IO',
+    });
     this.name = 'NlpError';
-    this.code = code;
-    if (opts.hint !== undefined) this.hint = opts.hint;
     if (opts.line !== undefined) this.line = opts.line;
-    if (opts.file !== undefined) this.file = opts.file;
   }
 }

@@ -1,3 +1,5 @@
+import { FrostlineError, type FrostlineErrorOptions } from '@frostline/core';
+
 /** Stable codes for every error `@frostline/tfjs` throws on purpose. */
 export type FrostlineTfjsErrorCode =
   | 'NAN_LOSS'
@@ -16,21 +18,27 @@ export type FrostlineTfjsErrorCode =
   | 'BACKEND_UNAVAILABLE'
   | 'KERNEL_UNAVAILABLE';
 
+/** Codes that mean the run or the runtime failed, not the user's input (the CLI exits 1 for these). */
+const INTERNAL_CODES: ReadonlySet<FrostlineTfjsErrorCode> = new Set([
+  'NAN_LOSS',
+  'FROZEN_CHANGED',
+  'PLAN_MISMATCH',
+  'ABORTED',
+  'KERNEL_UNAVAILABLE',
+]);
+
 /**
  * The one error class of this package. `message` says what went wrong and how to fix it; `code` is stable
  * for programs; `details` carries structured data (e.g. the parameters that changed).
  */
-export class FrostlineTfjsError extends Error {
-  readonly code: FrostlineTfjsErrorCode;
-  readonly details?: Record<string, unknown>;
+export class FrostlineTfjsError extends FrostlineError {
+  declare readonly code: FrostlineTfjsErrorCode;
   constructor(
     code: FrostlineTfjsErrorCode,
     message: string,
-    opts?: { details?: Record<string, unknown>; cause?: unknown },
+    opts: Omit<FrostlineErrorOptions, 'userFault'> = {},
   ) {
-    super(message, opts?.cause === undefined ? undefined : { cause: opts.cause });
+    super(code, message, { ...opts, userFault: !INTERNAL_CODES.has(code) });
     this.name = 'FrostlineTfjsError';
-    this.code = code;
-    if (opts?.details) this.details = opts.details;
   }
 }

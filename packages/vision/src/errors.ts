@@ -1,3 +1,5 @@
+import { FrostlineError, type FrostlineErrorOptions } from '@frostline/core';
+
 /** Stable codes: callers (the CLI, tests) switch on these, never on message text. */
 export type VisionErrorCode =
   | 'MISSING_PEER'
@@ -16,14 +18,20 @@ export type VisionErrorCode =
   | 'UNSUPPORTED_ENVIRONMENT';
 
 /** The one error class of @frostline/vision: what was wrong, and (in `hint`) how to fix it. */
-export class VisionError extends Error {
-  readonly code: VisionErrorCode;
-  readonly hint: string | undefined;
+export class VisionError extends FrostlineError {
+  declare readonly code: VisionErrorCode;
 
-  constructor(code: VisionErrorCode, message: string, hint?: string) {
-    super(hint ? `${message}\n  hint: ${hint}` : message);
+  constructor(
+    code: VisionErrorCode,
+    message: string,
+    hint?: string,
+    opts: Omit<FrostlineErrorOptions, 'hint'> = {},
+  ) {
+    super(code, hint ? `${message}\n  hint: ${hint}` : message, {
+      ...opts,
+      ...(hint !== undefined ? { hint } : {}),
+      userFault: opts.userFault ?? code !== 'UNSUPPORTED_ENVIRONMENT',
+    });
     this.name = 'VisionError';
-    this.code = code;
-    this.hint = hint;
   }
 }
