@@ -16,7 +16,8 @@ export type FrostlineTfjsErrorCode =
   | 'MODEL_LOAD_FAILED'
   | 'ABORTED'
   | 'BACKEND_UNAVAILABLE'
-  | 'KERNEL_UNAVAILABLE';
+  | 'KERNEL_UNAVAILABLE'
+  | 'CACHE_IO';
 
 /** Codes that mean the run or the runtime failed, not the user's input (the CLI exits 1 for these). */
 const INTERNAL_CODES: ReadonlySet<FrostlineTfjsErrorCode> = new Set([
