@@ -64,7 +64,9 @@ describe('feature store', () => {
     const order = Int32Array.from([9, 0, 1, 2, 5]);
     const feats = r.take(order, 0, 5, false);
     expect(feats.shape).toEqual([5, 3]);
-    expect(Array.from(feats.dataSync())).toEqual([180, 182, 184, 0, 2, 4, 20, 22, 24, 40, 42, 44, 100, 102, 104]);
+    expect(Array.from(feats.dataSync())).toEqual([
+      180, 182, 184, 0, 2, 4, 20, 22, 24, 40, 42, 44, 100, 102, 104,
+    ]);
     const labels = r.takeLabels(order, 0, 5, false, 'int32');
     expect(Array.from(labels.dataSync())).toEqual([0, 0, 1, 2, 2]);
     const contiguous = r.take(order, 3, 5, true);
@@ -100,10 +102,27 @@ describe('feature store', () => {
     };
     const waits: number[] = [];
     const [a, b] = await Promise.all([
-      extractToStore(store, KEY, new CheckedStream(rowsStream(8, 2, 2, () => batches++), 'a'), slow),
-      extractToStore(store, KEY, new CheckedStream(rowsStream(8, 2, 2, () => batches++), 'b'), slow, {
-        onWait: (pid) => waits.push(pid),
-      }),
+      extractToStore(
+        store,
+        KEY,
+        new CheckedStream(
+          rowsStream(8, 2, 2, () => batches++),
+          'a',
+        ),
+        slow,
+      ),
+      extractToStore(
+        store,
+        KEY,
+        new CheckedStream(
+          rowsStream(8, 2, 2, () => batches++),
+          'b',
+        ),
+        slow,
+        {
+          onWait: (pid) => waits.push(pid),
+        },
+      ),
     ]);
     expect([a.built, b.built].sort()).toEqual([false, true]);
     expect(batches).toBe(4);
@@ -162,7 +181,9 @@ describe('feature store', () => {
       code: 'CACHE_IO',
       message: expect.stringContaining(path.join(file, 'cache')),
     });
-    await expect(FeatureStore.open({ dir: '/proc/frostline-cache' })).rejects.toMatchObject({ code: 'CACHE_IO' });
+    await expect(FeatureStore.open({ dir: '/proc/frostline-cache' })).rejects.toMatchObject({
+      code: 'CACHE_IO',
+    });
     await expect(FeatureStore.open({ dir, maxBytes: 0 })).rejects.toMatchObject({ code: 'BAD_OPTION' });
   });
 
@@ -180,15 +201,18 @@ describe('feature store', () => {
       if (mounted) execFileSync('umount', [mnt]);
     });
 
-    it.skipIf(!mounted)('a full disk is CACHE_IO with a fix, and the store holds no partial entry', async () => {
-      const store = await FeatureStore.open({ dir: mnt });
-      const big = new CheckedStream(rowsStream(64, 512, 16), 'data');
-      await expect(extractToStore(store, KEY, big, double)).rejects.toMatchObject({
-        code: 'CACHE_IO',
-        hint: expect.stringMatching(/disk space/),
-      });
-      expect(fs.readdirSync(mnt)).toEqual([]);
-    });
+    it.skipIf(!mounted)(
+      'a full disk is CACHE_IO with a fix, and the store holds no partial entry',
+      async () => {
+        const store = await FeatureStore.open({ dir: mnt });
+        const big = new CheckedStream(rowsStream(64, 512, 16), 'data');
+        await expect(extractToStore(store, KEY, big, double)).rejects.toMatchObject({
+          code: 'CACHE_IO',
+          hint: expect.stringMatching(/disk space/),
+        });
+        expect(fs.readdirSync(mnt)).toEqual([]);
+      },
+    );
 
     it.skipIf(!mounted)('a read-only folder is CACHE_IO', async () => {
       execFileSync('mount', ['-o', 'remount,ro', mnt]);
@@ -273,7 +297,9 @@ describe('checked streams', () => {
       ],
     ];
     for (const [, make, msg] of cases) {
-      await expect(drain(new CheckedStream(make as () => Iterable<never>, 'training stream'))).rejects.toMatchObject({
+      await expect(
+        drain(new CheckedStream(make as () => Iterable<never>, 'training stream')),
+      ).rejects.toMatchObject({
         code: 'BAD_DATA',
         message: expect.stringMatching(msg),
       });
@@ -308,6 +334,9 @@ describe('checked streams', () => {
 
   it('a declared size that does not match what was yielded is an error', async () => {
     const s = new CheckedStream({ size: 5, batches: () => rowsStream(4, 1, 2).batches() }, 'data');
-    await expect(drain(s)).rejects.toMatchObject({ code: 'BAD_DATA', message: expect.stringMatching(/declared size 5 but yielded 4/) });
+    await expect(drain(s)).rejects.toMatchObject({
+      code: 'BAD_DATA',
+      message: expect.stringMatching(/declared size 5 but yielded 4/),
+    });
   });
 });

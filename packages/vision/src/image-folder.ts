@@ -2,6 +2,11 @@ import type { Backbone } from './backbone';
 import { type ImageDataset, makeSplit } from './dataset';
 import { VisionError } from './errors';
 import { decodeImageRaw, type RawImage, sizeOf } from './image';
+import {
+  type ImageFolderStream,
+  type ImageFolderStreamOptions,
+  imageFolderStream,
+} from './image-folder-stream';
 import { createRng, shuffleInPlace } from './random';
 
 export interface ImageFolderOptions {
@@ -51,7 +56,13 @@ const DEFAULT_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp'];
  * class is split train/validation with a seeded stratified shuffle. Unreadable or truncated images
  * are skipped with a warning and listed in `report.skipped` (or throw in strict mode).
  */
-export async function imageFolder(root: string, opts: ImageFolderOptions = {}): Promise<ImageFolderDataset> {
+export async function imageFolder(root: string, opts: ImageFolderStreamOptions): Promise<ImageFolderStream>;
+export async function imageFolder(root: string, opts?: ImageFolderOptions): Promise<ImageFolderDataset>;
+export async function imageFolder(
+  root: string,
+  opts: ImageFolderOptions | ImageFolderStreamOptions = {},
+): Promise<ImageFolderDataset | ImageFolderStream> {
+  if ('stream' in opts && opts.stream === true) return imageFolderStream(root, opts);
   const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
   const valSplit = opts.valSplit ?? 0.2;
   if (!(valSplit >= 0 && valSplit < 1)) {

@@ -21,6 +21,12 @@ export {
   type ImageFolderReport,
   imageFolder,
 } from './image-folder';
+export type {
+  ImageBatch,
+  ImageFolderStream,
+  ImageFolderStreamOptions,
+  ImageStreamSplit,
+} from './image-folder-stream';
 export { type LoadBackboneOptions, loadBackbone, PRETRAINED_URLS } from './load-backbone';
 export { MNIST_TRAIN_PER_DIGIT, type MnistDataset, type MnistOptions, mnistDataset } from './mnist';
 export { type MnistCnnOptions, mnistCnn } from './mnist-cnn';

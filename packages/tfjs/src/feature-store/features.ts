@@ -25,7 +25,11 @@ export async function extractToStore(
   key: string,
   stream: CheckedStream,
   forward: PrefixForward,
-  opts: { describe?: Record<string, unknown>; onProgress?: (p: ExtractProgress) => void; onWait?: (pid: number) => void } = {},
+  opts: {
+    describe?: Record<string, unknown>;
+    onProgress?: (p: ExtractProgress) => void;
+    onWait?: (pid: number) => void;
+  } = {},
 ): Promise<{ manifest: EntryManifest; built: boolean }> {
   return store.build(
     key,
@@ -37,14 +41,21 @@ export async function extractToStore(
         let feats: tf.Tensor | undefined;
         try {
           feats = await forward(b.x);
-          const [f, l] = await Promise.all([feats.data(), b.y.dtype === 'float32' ? b.y.data() : b.y.toFloat().data()]);
+          const [f, l] = await Promise.all([
+            feats.data(),
+            b.y.dtype === 'float32' ? b.y.data() : b.y.toFloat().data(),
+          ]);
           w.append(b.rows, toF32(f), feats.shape.slice(1), toF32(l), b.y.shape.slice(1));
         } finally {
           feats?.dispose();
           tf.dispose([...(Array.isArray(b.x) ? b.x : [b.x]), b.y]);
         }
         rows += b.rows;
-        opts.onProgress?.({ rows, ...(stream.size !== undefined ? { total: stream.size } : {}), ms: performance.now() - t0 });
+        opts.onProgress?.({
+          rows,
+          ...(stream.size !== undefined ? { total: stream.size } : {}),
+          ms: performance.now() - t0,
+        });
       }
     },
     opts.onWait,
@@ -78,7 +89,11 @@ export class StoredFeatures {
   }
 
   /** Open an entry's shards for reading. `onDispose` runs when the reader is disposed (e.g. drop a one-run entry). */
-  static async open(store: FeatureStore, manifest: EntryManifest, onDispose?: () => void): Promise<StoredFeatures> {
+  static async open(
+    store: FeatureStore,
+    manifest: EntryManifest,
+    onDispose?: () => void,
+  ): Promise<StoredFeatures> {
     const fs = await nodeFs();
     const r = new StoredFeatures(fs, manifest, onDispose);
     try {
@@ -106,7 +121,13 @@ export class StoredFeatures {
   }
 
   /** Labels (as float32, like the targets the stream yielded) of the same rows. */
-  takeLabels(order: Int32Array, start: number, end: number, contiguous: boolean, dtype: tf.DataType = 'float32'): tf.Tensor {
+  takeLabels(
+    order: Int32Array,
+    start: number,
+    end: number,
+    contiguous: boolean,
+    dtype: tf.DataType = 'float32',
+  ): tf.Tensor {
     const out = this.read('lab', this.labFloats, order, start, end, contiguous);
     const t = tf.tensor(out, [end - start, ...this.labelShape]);
     if (dtype === 'float32') return t;
@@ -133,7 +154,10 @@ export class StoredFeatures {
     while (i < count) {
       const r0 = rowAt(i);
       if (!(r0 >= 0 && r0 < this.rows)) {
-        throw new FrostlineTfjsError('BAD_DATA', `Feature cache: row ${r0} is outside the ${this.rows} cached rows.`);
+        throw new FrostlineTfjsError(
+          'BAD_DATA',
+          `Feature cache: row ${r0} is outside the ${this.rows} cached rows.`,
+        );
       }
       const shard = Math.floor(r0 / per);
       let j = i + 1;

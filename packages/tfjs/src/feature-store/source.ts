@@ -36,7 +36,12 @@ export interface StreamData {
 const isObj = (v: unknown): v is Record<string | symbol, unknown> => typeof v === 'object' && v !== null;
 
 function isTfDataset(v: unknown): v is tf.data.Dataset<tf.TensorContainer> {
-  return isObj(v) && typeof v.iterator === 'function' && typeof v.batch === 'function' && typeof v.map === 'function';
+  return (
+    isObj(v) &&
+    typeof v.iterator === 'function' &&
+    typeof v.batch === 'function' &&
+    typeof v.map === 'function'
+  );
 }
 
 function isStreamSource(v: unknown): v is StreamSource {
@@ -66,9 +71,13 @@ export function streamData(data: unknown): StreamData {
   if (isObj(data) && 'train' in data && isBatchSource(data.train)) {
     const validation = (data as { validation?: unknown }).validation;
     if (validation !== undefined && !isBatchSource(validation)) {
-      throw new FrostlineTfjsError('BAD_DATA', 'data.validation must be a stream like data.train (or be left out).', {
-        hint: 'Pass { train: stream, validation: stream } with two tf.data.Datasets or iterables of { x, y } batches.',
-      });
+      throw new FrostlineTfjsError(
+        'BAD_DATA',
+        'data.validation must be a stream like data.train (or be left out).',
+        {
+          hint: 'Pass { train: stream, validation: stream } with two tf.data.Datasets or iterables of { x, y } batches.',
+        },
+      );
     }
     return validation === undefined ? { train: data.train } : { train: data.train, validation };
   }
@@ -102,11 +111,9 @@ export class CheckedStream {
     this.size = isStreamSource(source) && Number.isInteger(source.size) ? source.size : undefined;
     this.identity = isStreamSource(source) ? source.identity : undefined;
     if (!isBatchSource(source)) {
-      throw new FrostlineTfjsError(
-        'BAD_DATA',
-        `${what} is not a stream: got ${describe(source)}.`,
-        { hint: STREAM_HINT },
-      );
+      throw new FrostlineTfjsError('BAD_DATA', `${what} is not a stream: got ${describe(source)}.`, {
+        hint: STREAM_HINT,
+      });
     }
   }
 
@@ -161,7 +168,7 @@ export class CheckedStream {
       throw new FrostlineTfjsError(
         'BAD_DATA',
         `${this.what} declared size ${this.size} but yielded ${rows} examples in epoch ${epoch + 1}.`,
-        { hint: 'Fix the source\'s size, or leave it out.' },
+        { hint: "Fix the source's size, or leave it out." },
       );
     }
     this.lastRows = rows;
@@ -182,11 +189,17 @@ export class CheckedStream {
     }
     const iterable = isStreamSource(src) ? src.batches(epoch) : typeof src === 'function' ? src() : src;
     const obj = iterable as unknown as Record<symbol, () => AsyncIterator<unknown> | Iterator<unknown>>;
-    if (isObj(iterable) && typeof obj[Symbol.asyncIterator] === 'function') return obj[Symbol.asyncIterator]!.call(iterable);
-    if (isObj(iterable) && typeof obj[Symbol.iterator] === 'function') return obj[Symbol.iterator]!.call(iterable);
-    throw new FrostlineTfjsError('BAD_DATA', `${this.what}: the factory returned ${describe(iterable)}, not an iterable.`, {
-      hint: STREAM_HINT,
-    });
+    if (isObj(iterable) && typeof obj[Symbol.asyncIterator] === 'function')
+      return obj[Symbol.asyncIterator]!.call(iterable);
+    if (isObj(iterable) && typeof obj[Symbol.iterator] === 'function')
+      return obj[Symbol.iterator]!.call(iterable);
+    throw new FrostlineTfjsError(
+      'BAD_DATA',
+      `${this.what}: the factory returned ${describe(iterable)}, not an iterable.`,
+      {
+        hint: STREAM_HINT,
+      },
+    );
   }
 
   private check(value: unknown, index: number, epoch: number): Batch & { rows: number } {
@@ -248,14 +261,22 @@ function differs(a: BatchSignature, b: BatchSignature): string | undefined {
 }
 
 function badBatch(at: string, got: string): FrostlineTfjsError {
-  return new FrostlineTfjsError('BAD_DATA', `${at}: expected { x: Tensor | Tensor[], y: Tensor } (or { xs, ys }), ${got}.`, {
-    hint: 'Yield live (not disposed) tensors; train() disposes each batch after using it.',
-  });
+  return new FrostlineTfjsError(
+    'BAD_DATA',
+    `${at}: expected { x: Tensor | Tensor[], y: Tensor } (or { xs, ys }), ${got}.`,
+    {
+      hint: 'Yield live (not disposed) tensors; train() disposes each batch after using it.',
+    },
+  );
 }
 
 function describeBatch(x: unknown, y: unknown): string {
   const d = (t: unknown) =>
-    t instanceof tf.Tensor ? (t.isDisposed ? 'a disposed tensor' : `a tensor ${describeShape(t.shape)}`) : describe(t);
+    t instanceof tf.Tensor
+      ? t.isDisposed
+        ? 'a disposed tensor'
+        : `a tensor ${describeShape(t.shape)}`
+      : describe(t);
   return `x: ${Array.isArray(x) ? `[${x.map(d).join(', ')}]` : d(x)}, y: ${d(y)}`;
 }
 

@@ -81,11 +81,15 @@ export function ioError(what: string, where: string, e: unknown): FrostlineTfjsE
       : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
         ? 'Make the folder writable, or point FROSTLINE_CACHE_DIR (or cache: { dir }) at a writable folder.'
         : 'Check the path, or set cache: "off" to train without the feature cache.';
-  return new FrostlineTfjsError('CACHE_IO', `Feature cache: cannot ${what} ${where}: ${(e as Error).message}`, {
-    hint: fix,
-    file: where,
-    cause: e,
-  });
+  return new FrostlineTfjsError(
+    'CACHE_IO',
+    `Feature cache: cannot ${what} ${where}: ${(e as Error).message}`,
+    {
+      hint: fix,
+      file: where,
+      cause: e,
+    },
+  );
 }
 
 function pidAlive(pid: number): boolean {
@@ -119,16 +123,23 @@ export class FeatureStore {
   /** Open (and create) the store folder. A path under a regular file or a read-only disk is a typed error. */
   static async open(opts: FeatureStoreOptions = {}): Promise<FeatureStore> {
     if (opts.maxBytes !== undefined && !(opts.maxBytes > 0)) {
-      throw new FrostlineTfjsError('BAD_OPTION', `cache.maxBytes must be a positive number, got ${opts.maxBytes}.`);
+      throw new FrostlineTfjsError(
+        'BAD_OPTION',
+        `cache.maxBytes must be a positive number, got ${opts.maxBytes}.`,
+      );
     }
     const [fs, path] = await Promise.all([nodeFs(), nodePath()]);
     const root = path.resolve(opts.dir ?? (await defaultStoreDir()));
     if (root === '/proc' || root.startsWith('/proc/')) {
       // Node 20's recursive mkdir never returns under /proc.
-      throw new FrostlineTfjsError('CACHE_IO', `Feature cache: ${root} is inside /proc, which cannot hold files.`, {
-        hint: 'Point FROSTLINE_CACHE_DIR (or cache: { dir }) at a normal folder.',
-        file: root,
-      });
+      throw new FrostlineTfjsError(
+        'CACHE_IO',
+        `Feature cache: ${root} is inside /proc, which cannot hold files.`,
+        {
+          hint: 'Point FROSTLINE_CACHE_DIR (or cache: { dir }) at a normal folder.',
+          file: root,
+        },
+      );
     }
     try {
       fs.mkdirSync(root, { recursive: true });
@@ -184,7 +195,8 @@ export class FeatureStore {
         } catch {
           return `${shardName(kind, i)} is missing`;
         }
-        if (buf.length !== s.rows * rowBytes) return `${shardName(kind, i)} has ${buf.length} bytes, expected ${s.rows * rowBytes}`;
+        if (buf.length !== s.rows * rowBytes)
+          return `${shardName(kind, i)} has ${buf.length} bytes, expected ${s.rows * rowBytes}`;
         if (hash64(buf) !== want) return `${shardName(kind, i)} does not match its checksum`;
       }
       rows += s.rows;
@@ -242,7 +254,10 @@ export class FeatureStore {
   }
 
   private async writeEntry(key: string, write: (w: EntryWriter) => Promise<void>): Promise<EntryManifest> {
-    const tmp = this.path.join(this.root, `.tmp-${key}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+    const tmp = this.path.join(
+      this.root,
+      `.tmp-${key}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    );
     try {
       this.fs.mkdirSync(tmp);
     } catch (e) {
@@ -274,7 +289,14 @@ export class FeatureStore {
       try {
         const m = JSON.parse(this.fs.readFileSync(this.path.join(dir, MANIFEST), 'utf8')) as EntryManifest;
         const st = this.fs.statSync(this.path.join(dir, MANIFEST));
-        out.push({ key: name, dir, bytes: m.bytes, rows: m.rows, lastUsed: st.mtime, describe: m.describe ?? {} });
+        out.push({
+          key: name,
+          dir,
+          bytes: m.bytes,
+          rows: m.rows,
+          lastUsed: st.mtime,
+          describe: m.describe ?? {},
+        });
       } catch {
         // An entry without a readable manifest is garbage: lookup() removes it when asked for.
       }
@@ -388,7 +410,13 @@ export class EntryWriter {
   }
 
   /** Append `rows` rows: features [rows, ...featureShape] and labels [rows, ...labelShape], float32. */
-  append(rows: number, features: Float32Array, featureShape: number[], labels: Float32Array, labelShape: number[]): void {
+  append(
+    rows: number,
+    features: Float32Array,
+    featureShape: number[],
+    labels: Float32Array,
+    labelShape: number[],
+  ): void {
     if (!this.featureShape) {
       this.featureShape = featureShape;
       this.labelShape = labelShape;
@@ -440,9 +468,13 @@ export class EntryWriter {
   finish(): EntryManifest {
     this.closeShard();
     if (this.totalRows === 0 || !this.featureShape || !this.labelShape) {
-      throw new FrostlineTfjsError('BAD_DATA', 'The data source yielded no rows, so there is nothing to cache.', {
-        hint: 'Check that the dataset or iterable is not empty (and not already consumed).',
-      });
+      throw new FrostlineTfjsError(
+        'BAD_DATA',
+        'The data source yielded no rows, so there is nothing to cache.',
+        {
+          hint: 'Check that the dataset or iterable is not empty (and not already consumed).',
+        },
+      );
     }
     return {
       version: STORE_VERSION,
