@@ -199,7 +199,7 @@ async function* decodeBatches(
       if (ok.length === 0) continue;
       const per = h * w * c;
       const buf = new Float32Array(ok.length * per);
-      ok.forEach((r, j) => buf.set(r.img.data, j * per));
+      for (const [j, r] of ok.entries()) buf.set(r.img.data, j * per);
       const labels = Int32Array.from(ok.map((r) => r.label));
       yield tf.tidy(() => {
         const raw = tf.tensor4d(buf, [ok.length, h, w, c]);
