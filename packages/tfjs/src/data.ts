@@ -21,6 +21,7 @@ const isTensor = (v: unknown): v is tf.Tensor =>
 
 function describe(v: unknown): string {
   if (v === null) return 'null';
+  if (isTensor(v)) return `a bare tf.Tensor of shape [${v.shape}]`;
   if (Array.isArray(v)) return `a plain array of length ${v.length}`;
   if (typeof v === 'object') return `an object with keys [${Object.keys(v).join(', ')}]`;
   return `${typeof v} ${String(v)}`.slice(0, 60);

@@ -3,6 +3,9 @@ import { FrostlineTfjsError } from '../errors';
 import type { RunConfig } from './setup';
 import type { TrainState } from './state';
 
+/** A tenth of the learning rate, printed short (1e+29, not 1.0000000000000001e+29). */
+const lower = (lr: number) => Number((lr / 10).toPrecision(3));
+
 /** The loss became NaN or infinite: say where, and what usually fixes it. */
 export function nanLossError(
   epoch: number,
@@ -14,7 +17,7 @@ export function nanLossError(
   const where = batch >= 0 ? `epoch ${epoch + 1}, batch ${batch + 1}/${batches}` : `epoch ${epoch + 1}`;
   return new FrostlineTfjsError(
     'NAN_LOSS',
-    `The loss became ${value} at ${where}. Lower the learning rate (now ${lr}; try ${lr / 10}), ` +
+    `The loss became ${value} at ${where}. Lower the learning rate (now ${lr}; try ${lower(lr)}), ` +
       'check the inputs for NaN/Infinity and scale them (e.g. pixels to [0, 1]), and make sure labels match the loss.',
     { details: { epoch, batch, learningRate: lr } },
   );
@@ -38,7 +41,7 @@ export function checkFiniteWeights(run: RunConfig, state: TrainState, epoch: num
   throw new FrostlineTfjsError(
     'NON_FINITE_WEIGHTS',
     `Parameter '${name}' holds NaN or Infinity after epoch ${epoch + 1}: training diverged. ` +
-      `Lower the learning rate (now ${lr}; try ${lr / 10}) and check the inputs for NaN/Infinity.`,
+      `Lower the learning rate (now ${lr}; try ${lower(lr)}) and check the inputs for NaN/Infinity.`,
     { details: { epoch, parameter: name, learningRate: lr } },
   );
 }

@@ -62,7 +62,17 @@ export interface TrainOptions {
 
 const bad = (message: string) => new FrostlineTfjsError('BAD_OPTION', message);
 const isPositiveInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 1;
-const show = (v: unknown) => (typeof v === 'string' ? `'${v}'` : String(v));
+function show(v: unknown): string {
+  if (typeof v === 'string') return `'${v.slice(0, 60)}'`;
+  if (v !== null && typeof v === 'object') {
+    try {
+      return JSON.stringify(v).slice(0, 80);
+    } catch {
+      return 'an object';
+    }
+  }
+  return String(v);
+}
 
 /** Options that need neither the model nor the data, checked before anything is loaded or allocated. */
 export function checkOptions(options: TrainOptions): void {
