@@ -46,7 +46,7 @@ describe('a model carries its names', () => {
       model: m,
       names: { head: ['classifier'] } as Record<string, string[]>,
       aliases(this: { names: Record<string, string[]> }, p: ParamInfo) {
-        return this.names[p.layer] ?? [];
+        return this.names[p.layer ?? ''] ?? [];
       },
     };
     expect(
