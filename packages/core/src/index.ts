@@ -8,6 +8,7 @@ export { splitPath } from './model';
 export { diffPlans, planFreeze } from './plan';
 export { definePolicy, parsePolicy, validatePolicy } from './policy';
 export { freezeAllBut, freezeTo } from './presets';
+export { seededRandom } from './random';
 export { scheduleBoundaries, warmupFactor } from './schedule';
 export { compileSelector, formatSelector, selectParams } from './selectors';
 export { editDistance, nearestNames } from './suggest';
