@@ -16,7 +16,10 @@ export type FrostlineTfjsErrorCode =
   | 'MODEL_LOAD_FAILED'
   | 'ABORTED'
   | 'BACKEND_UNAVAILABLE'
-  | 'KERNEL_UNAVAILABLE';
+  | 'KERNEL_UNAVAILABLE'
+  | 'UNSUPPORTED_LAYER'
+  | 'ENGINE_UNAVAILABLE'
+  | 'ENGINE_FAILED';
 
 /** Codes that mean the run or the runtime failed, not the user's input (the CLI exits 1 for these). */
 const INTERNAL_CODES: ReadonlySet<FrostlineTfjsErrorCode> = new Set([
@@ -25,6 +28,7 @@ const INTERNAL_CODES: ReadonlySet<FrostlineTfjsErrorCode> = new Set([
   'PLAN_MISMATCH',
   'ABORTED',
   'KERNEL_UNAVAILABLE',
+  'ENGINE_FAILED',
 ]);
 
 /**

@@ -17,6 +17,8 @@ export interface FlatGraph {
   nodes: FlatNode[];
   inputs: string[];
   outputs: string[];
+  /** Static shapes of the model inputs (batch dimension null), in `inputs` order. */
+  inputShapes: Array<Array<number | null>>;
 }
 
 interface SymbolicLike {
@@ -48,7 +50,7 @@ export function flattenModel(model: tf.LayersModel): FlatGraph {
     return k;
   });
   const outputs = expand(model, [], '', rootAlias, nodes);
-  return { nodes, inputs, outputs };
+  return { nodes, inputs, outputs, inputShapes: m.inputs.map((t) => [...t.shape]) };
 }
 
 /** Emit the nodes of `container` (aliases map its input tensor ids to outer keys); returns its output keys. */

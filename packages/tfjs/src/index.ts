@@ -44,3 +44,5 @@ export {
   type TrainResult,
   train,
 } from './train';
+export { ENGINE_TOLERANCE, type OutputDifference, outputDifference } from './engines/compare';
+export { DEFAULT_OPSET, type ExportOnnxOptions, exportOnnx } from './onnx/export';
