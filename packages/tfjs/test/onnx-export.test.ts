@@ -8,7 +8,9 @@ import { seedWeights, useCpu } from './helpers';
 /** Run exported ONNX bytes on onnxruntime-node. */
 async function runOnnx(bytes: Uint8Array, x: tf.Tensor): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(bytes);
-  const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', x.dataSync() as Float32Array, x.shape) };
+  const feeds = {
+    [session.inputNames[0]!]: new ort.Tensor('float32', x.dataSync() as Float32Array, x.shape),
+  };
   const out = await session.run(feeds);
   const t = out[session.outputNames[0]!]!;
   const data = (t.data as Float32Array).slice();
@@ -24,7 +26,10 @@ async function expectSame(model: tf.LayersModel, x: tf.Tensor, opts: Parameters<
   const bytes = await exportOnnx(model, opts);
   const ref = tf.tidy(() => {
     if (opts?.upTo === undefined) return model.predict(x) as tf.Tensor;
-    const sub = tf.model({ inputs: model.inputs, outputs: model.getLayer(opts.upTo).output as tf.SymbolicTensor });
+    const sub = tf.model({
+      inputs: model.inputs,
+      outputs: model.getLayer(opts.upTo).output as tf.SymbolicTensor,
+    });
     return sub.predict(x) as tf.Tensor;
   });
   const got = await runOnnx(bytes, x);
@@ -40,21 +45,36 @@ function imageZoo(): tf.LayersModel {
   const L = tf.layers;
   const input = tf.input({ shape: [17, 15, 3] });
   let x = L.rescaling({ scale: 1 / 2, offset: 0.25 }).apply(input) as tf.SymbolicTensor;
-  x = L.zeroPadding2d({ padding: [[1, 2], [0, 1]] }).apply(x) as tf.SymbolicTensor;
-  x = L.conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: 'same', useBias: false }).apply(x) as tf.SymbolicTensor;
+  x = L.zeroPadding2d({
+    padding: [
+      [1, 2],
+      [0, 1],
+    ],
+  }).apply(x) as tf.SymbolicTensor;
+  x = L.conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: 'same', useBias: false }).apply(
+    x,
+  ) as tf.SymbolicTensor;
   x = L.batchNormalization({ epsilon: 1e-3 }).apply(x) as tf.SymbolicTensor; // folded
   x = L.reLU({ maxValue: 6 }).apply(x) as tf.SymbolicTensor;
-  const d = L.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', depthMultiplier: 2 }).apply(x) as tf.SymbolicTensor;
+  const d = L.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', depthMultiplier: 2 }).apply(
+    x,
+  ) as tf.SymbolicTensor;
   const dBn = L.batchNormalization().apply(d) as tf.SymbolicTensor;
   const dAct = L.activation({ activation: 'relu6' }).apply(dBn) as tf.SymbolicTensor;
-  const s = L.separableConv2d({ filters: 12, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(dAct) as tf.SymbolicTensor;
+  const s = L.separableConv2d({ filters: 12, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(
+    dAct,
+  ) as tf.SymbolicTensor;
   const added = L.add().apply([dAct, s]) as tf.SymbolicTensor;
   const mult = L.multiply().apply([added, dAct]) as tf.SymbolicTensor;
   const mp = L.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }).apply(mult) as tf.SymbolicTensor;
-  const ap = L.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }).apply(mult) as tf.SymbolicTensor;
+  const ap = L.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }).apply(
+    mult,
+  ) as tf.SymbolicTensor;
   let y = L.concatenate({ name: 'concat' }).apply([mp, ap]) as tf.SymbolicTensor;
   y = L.batchNormalization({ name: 'bn_unfolded' }).apply(y) as tf.SymbolicTensor; // after concat: Mul+Add
-  y = L.conv2d({ filters: 8, kernelSize: 2, dilationRate: 1, padding: 'valid', activation: 'sigmoid' }).apply(y) as tf.SymbolicTensor;
+  y = L.conv2d({ filters: 8, kernelSize: 2, dilationRate: 1, padding: 'valid', activation: 'sigmoid' }).apply(
+    y,
+  ) as tf.SymbolicTensor;
   y = L.dropout({ rate: 0.5 }).apply(y) as tf.SymbolicTensor;
   const g = L.globalAveragePooling2d({}).apply(y) as tf.SymbolicTensor;
   const gm = L.globalMaxPooling2d({}).apply(y) as tf.SymbolicTensor;
@@ -105,7 +125,9 @@ describe('exportOnnx', () => {
     const input = tf.input({ shape: [8, 8, 2] });
     const mid = inner.apply(input) as tf.SymbolicTensor;
     const p = tf.layers.maxPooling2d({ poolSize: 2, name: 'pool' }).apply(mid) as tf.SymbolicTensor;
-    const out = tf.layers.dense({ units: 2, name: 'head' }).apply(tf.layers.flatten().apply(p)) as tf.SymbolicTensor;
+    const out = tf.layers
+      .dense({ units: 2, name: 'head' })
+      .apply(tf.layers.flatten().apply(p)) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: out });
     seedWeights(model, 9);
     const x = randomInput([2, 8, 8, 2], 3);
@@ -137,7 +159,15 @@ describe('exportOnnx', () => {
 
   it('rejects a channelsFirst conv with UNSUPPORTED_LAYER', async () => {
     const model = tf.sequential({
-      layers: [tf.layers.conv2d({ inputShape: [1, 4, 4], filters: 1, kernelSize: 1, dataFormat: 'channelsFirst', name: 'cf' })],
+      layers: [
+        tf.layers.conv2d({
+          inputShape: [1, 4, 4],
+          filters: 1,
+          kernelSize: 1,
+          dataFormat: 'channelsFirst',
+          name: 'cf',
+        }),
+      ],
     });
     const err = await exportOnnx(model).catch((e) => e);
     expect(err.code).toBe('UNSUPPORTED_LAYER');

@@ -1,10 +1,10 @@
 import type * as tf from '@tensorflow/tfjs';
 import { FrostlineTfjsError } from '../errors';
-import { type FlatGraph, type FlatNode, flattenModel } from '../graph';
+import { ancestorNodes, type FlatGraph, type FlatNode, flattenModel, layerNodeIndex } from '../graph';
 import { layerClassName } from '../params';
 import { OnnxGraphBuilder, type Shape, type Value } from './builder';
 import { CONVERTERS, FOLDABLE, Unsupported } from './layers';
-import { type ChannelAffine, batchNormAffine } from './weights';
+import { batchNormAffine, type ChannelAffine } from './weights';
 
 export interface ExportOnnxOptions {
   /** Export only up to (and including) this layer: its output is the ONNX output. Name or '/'-joined path. */
@@ -27,20 +27,8 @@ const MAX_OPSET = 18;
 export async function exportOnnx(model: tf.LayersModel, opts: ExportOnnxOptions = {}): Promise<Uint8Array> {
   const g = flattenModel(model);
   let outputKeys = g.outputs;
-  if (opts.upTo !== undefined) outputKeys = [upToKey(g, opts.upTo)];
+  if (opts.upTo !== undefined) outputKeys = [g.nodes[layerNodeIndex(g, opts.upTo, 'upTo')]!.outputs[0]!];
   return flatGraphToOnnx(g, { outputKeys, opset: opts.opset, graphName: model.name });
-}
-
-function upToKey(g: FlatGraph, upTo: string): string {
-  for (let i = g.nodes.length - 1; i >= 0; i--) {
-    const n = g.nodes[i]!;
-    if (n.layer.name === upTo || n.path.join('/') === upTo) return n.outputs[0]!;
-  }
-  const names = g.nodes.map((n) => n.path.join('/'));
-  throw new FrostlineTfjsError('BAD_OPTION', `exportOnnx: no layer '${upTo}' in the model.`, {
-    hint: `upTo takes a layer name; the model's layers end with: ${names.slice(-5).join(', ')}`,
-    details: { upTo },
-  });
 }
 
 export interface FlatToOnnxOptions {
@@ -58,7 +46,7 @@ export function flatGraphToOnnx(g: FlatGraph, opts: FlatToOnnxOptions): Uint8Arr
       hint: `use an opset from ${MIN_OPSET} to ${MAX_OPSET} (default ${DEFAULT_OPSET})`,
     });
   }
-  const nodes = neededNodes(g, opts.outputKeys);
+  const nodes = ancestorNodes(g, opts.outputKeys);
   const folds = foldPlan(nodes, opts.outputKeys);
   const b = new OnnxGraphBuilder();
   const values = new Map<string, Value>();
@@ -106,9 +94,13 @@ function convertNode(
     );
   }
   if (n.outputs.length !== 1) {
-    throw new FrostlineTfjsError('UNSUPPORTED_LAYER', `Cannot export layer '${name}' (${cls}): it has several outputs.`, {
-      details: { layer: name, className: cls },
-    });
+    throw new FrostlineTfjsError(
+      'UNSUPPORTED_LAYER',
+      `Cannot export layer '${name}' (${cls}): it has several outputs.`,
+      {
+        details: { layer: name, className: cls },
+      },
+    );
   }
   try {
     return convert({
@@ -131,21 +123,6 @@ function convertNode(
       },
     );
   }
-}
-
-/** The nodes that the outputs depend on, in the flat graph's (topological) order. */
-function neededNodes(g: FlatGraph, outputKeys: readonly string[]): FlatNode[] {
-  const producer = new Map<string, FlatNode>();
-  for (const n of g.nodes) for (const k of n.outputs) producer.set(k, n);
-  const keep = new Set<FlatNode>();
-  const stack = [...outputKeys];
-  while (stack.length) {
-    const n = producer.get(stack.pop()!);
-    if (!n || keep.has(n)) continue;
-    keep.add(n);
-    stack.push(...n.inputs);
-  }
-  return g.nodes.filter((n) => keep.has(n));
 }
 
 /**

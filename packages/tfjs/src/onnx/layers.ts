@@ -1,8 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { OnnxGraphBuilder, Shape, Value } from './builder';
 import {
-  type ChannelAffine,
   batchNormAffine,
+  type ChannelAffine,
   convKernelToOnnx,
   denseKernelFolded,
   depthwiseKernelToOnnx,
@@ -179,7 +179,12 @@ function separableConv2d(c: LayerCall): Value {
   const bias = foldedBias(layerWeight(c.layer, 'bias')?.data, cout, c.fold);
   const ins = [dw, b.floats(`${name}/pointwise_kernel`, w.data, w.shape)];
   if (bias) ins.push(b.floats(`${name}/bias`, bias, [cout]));
-  const y = b.op('Conv', ins, { kernel_shape: [1, 1], strides: [1, 1], group: 1 }, b.fresh(`${name}/pointwise`));
+  const y = b.op(
+    'Conv',
+    ins,
+    { kernel_shape: [1, 1], strides: [1, 1], group: 1 },
+    b.fresh(`${name}/pointwise`),
+  );
   return activation(b, { name: y, shape: c.outShape, layout: 'nchw' }, c.cfg.activation, name);
 }
 
@@ -244,11 +249,15 @@ function zeroPadding(c: LayerCall): Value {
   requireChannelsLast(cfg);
   const x = b.toNCHW(c.inputs[0]!);
   const p = cfg.padding as unknown;
-  const [[t, bot], [l, r]] = Array.isArray(p)
-    ? (p as unknown[]).map((q) => pair(q))
-    : [pair(p), pair(p)];
+  const [[t, bot], [l, r]] = (
+    Array.isArray(p) ? (p as unknown[]).map((q) => pair(q)) : [pair(p), pair(p)]
+  ) as [[number, number], [number, number]];
   const pads = b.ints(`${name}/pads`, [0, 0, t, l, 0, 0, bot, r]);
-  return { name: b.op('Pad', [x.name, pads], { mode: 'constant' }, b.fresh(name)), shape: c.outShape, layout: 'nchw' };
+  return {
+    name: b.op('Pad', [x.name, pads], { mode: 'constant' }, b.fresh(name)),
+    shape: c.outShape,
+    layout: 'nchw',
+  };
 }
 
 /** Inputs of a merge layer in one shared layout (channels-first if any rank-4 input already is). */
@@ -259,20 +268,34 @@ function sameLayout(c: LayerCall): Value[] {
 
 function merge(c: LayerCall, op: 'Sum' | 'Mul' | 'Max' | 'Min' | 'Sub' | 'Mean'): Value {
   const xs = sameLayout(c);
-  const y = c.b.op(op, xs.map((v) => v.name), {}, c.b.fresh(c.name));
+  const y = c.b.op(
+    op,
+    xs.map((v) => v.name),
+    {},
+    c.b.fresh(c.name),
+  );
   return { name: y, shape: c.outShape, layout: xs[0]!.layout };
 }
 
 function concatenate(c: LayerCall): Value {
   const xs = sameLayout(c);
   const axis = layoutAxis(xs[0]!, Number(c.cfg.axis ?? -1));
-  const y = c.b.op('Concat', xs.map((v) => v.name), { axis }, c.b.fresh(c.name));
+  const y = c.b.op(
+    'Concat',
+    xs.map((v) => v.name),
+    { axis },
+    c.b.fresh(c.name),
+  );
   return { name: y, shape: c.outShape, layout: xs[0]!.layout };
 }
 
 function flatten(c: LayerCall): Value {
   const x = c.b.toLast(c.inputs[0]!);
-  return { name: c.b.op('Flatten', [x.name], { axis: 1 }, c.b.fresh(c.name)), shape: c.outShape, layout: 'last' };
+  return {
+    name: c.b.op('Flatten', [x.name], { axis: 1 }, c.b.fresh(c.name)),
+    shape: c.outShape,
+    layout: 'last',
+  };
 }
 
 function reshape(c: LayerCall): Value {
@@ -280,7 +303,11 @@ function reshape(c: LayerCall): Value {
   const target = (c.cfg.targetShape as number[]).map(Number);
   // 0 copies the batch dimension (allowzero = 0).
   const shape = c.b.ints(`${c.name}/shape`, [0, ...target]);
-  return { name: c.b.op('Reshape', [x.name, shape], {}, c.b.fresh(c.name)), shape: c.outShape, layout: 'last' };
+  return {
+    name: c.b.op('Reshape', [x.name, shape], {}, c.b.fresh(c.name)),
+    shape: c.outShape,
+    layout: 'last',
+  };
 }
 
 function rescaling(c: LayerCall): Value {
@@ -293,7 +320,8 @@ function rescaling(c: LayerCall): Value {
 
 function relu(c: LayerCall): Value {
   const { cfg } = c;
-  if (cfg.negativeSlope != null && Number(cfg.negativeSlope) !== 0) throw new Unsupported('negativeSlope ≠ 0');
+  if (cfg.negativeSlope != null && Number(cfg.negativeSlope) !== 0)
+    throw new Unsupported('negativeSlope ≠ 0');
   if (cfg.threshold != null && Number(cfg.threshold) !== 0) throw new Unsupported('threshold ≠ 0');
   const x = c.inputs[0]!;
   if (cfg.maxValue == null) return activation(c.b, x, 'relu', c.name);
@@ -316,7 +344,11 @@ function identity(c: LayerCall): Value {
 function leakyRelu(c: LayerCall): Value {
   const x = c.inputs[0]!;
   const alpha = Number(c.cfg.alpha ?? 0.3);
-  return { ...x, name: c.b.op('LeakyRelu', [x.name], { alpha: { float: alpha } }, c.b.fresh(c.name)), shape: c.outShape };
+  return {
+    ...x,
+    name: c.b.op('LeakyRelu', [x.name], { alpha: { float: alpha } }, c.b.fresh(c.name)),
+    shape: c.outShape,
+  };
 }
 
 /** Every layer class the exporter writes, by its TF.js class name. */
