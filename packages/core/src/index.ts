@@ -7,6 +7,7 @@ export { discriminativeFactors, layerwiseFactors } from './lr';
 export { splitPath } from './model';
 export { diffPlans, planFreeze } from './plan';
 export { definePolicy, parsePolicy, validatePolicy } from './policy';
+export { seededRandom } from './random';
 export { freezeAllBut, freezeTo } from './presets';
 export { scheduleBoundaries, warmupFactor } from './schedule';
 export { compileSelector, formatSelector, selectParams } from './selectors';

@@ -1,3 +1,4 @@
+export { seededRandom } from '@frostline/core';
 export { type ApplyPlanOptions, type ApplyPolicyOptions, applyPlan, applyPolicy } from './apply';
 export {
   BACKEND_ORDER,
@@ -16,7 +17,7 @@ export {
   type SaveCheckpointArgs,
   saveCheckpoint,
 } from './checkpoint';
-export { type LossName, seededRandom, type TrainData, type XY } from './data';
+export type { TrainData, XY } from './data';
 export { ENGINE_TOLERANCE, type OutputDifference, outputDifference } from './engines/compare';
 export { GuardedEngine, type GuardResult } from './engines/guard';
 export { type OnnxruntimeEngineOptions, onnxruntimeEngine } from './engines/onnxruntime';
@@ -38,7 +39,14 @@ export {
 } from './engines/types';
 export { type WorkersEngine, type WorkersEngineOptions, workersEngine } from './engines/workers';
 export { FrostlineTfjsError, type FrostlineTfjsErrorCode } from './errors';
-export type { CacheStatus, EpochLogs, TrainContext, TrainEvent, TrainListener } from './events';
+export type {
+  CacheStatus,
+  EpochCacheStatus,
+  EpochLogs,
+  TrainContext,
+  TrainEvent,
+  TrainListener,
+} from './events';
 export {
   fileSystemIO,
   loadModel,
@@ -52,6 +60,14 @@ export {
   wasmFasterKernelConfigs,
   wasmGradKernelConfigs,
 } from './kernels/register';
+export type { LossName } from './losses';
+export {
+  type AliasFn,
+  attachAliases,
+  attachedAliases,
+  type ModelLike,
+  type ModelWithAliases,
+} from './model-names';
 export { DEFAULT_OPSET, type ExportOnnxOptions, exportOnnx } from './onnx/export';
 export { type OptimizerConfig, type OptimizerName, type OptimizerState, ParamOptimizer } from './optimizer';
 export { listParams, paramName } from './params';
