@@ -73,6 +73,7 @@ export { type OptimizerConfig, type OptimizerName, type OptimizerState, ParamOpt
 export { listParams, paramName } from './params';
 export { trainEvents } from './stream';
 export {
+  type CacheEngineInfo,
   copyWeightsByName,
   type EarlyStoppingOptions,
   policyFromModel,
