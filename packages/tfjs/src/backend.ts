@@ -50,7 +50,7 @@ const defaultImporter = (specifier: string): Promise<unknown> => import(/* @vite
 let lastLogged: string | undefined;
 
 /** One short line for the log; "not installed" only when the package itself is missing. */
-function describe(err: unknown, specifier: string | undefined): string {
+export function describeImportError(err: unknown, specifier: string | undefined): string {
   const msg = err instanceof Error ? err.message : String(err);
   const first = msg.split('\n')[0] ?? msg;
   // Node says "Cannot find package/module '<spec>'", Vite/vitest "Could not resolve "<spec>"", browsers
@@ -72,7 +72,7 @@ function describe(err: unknown, specifier: string | undefined): string {
 const nodeBuiltin = (specifier: string): Promise<unknown> =>
   import(/* @vite-ignore */ /* webpackIgnore: true */ specifier);
 
-async function nodeRequireResolve(specifier: string): Promise<string> {
+export async function nodeRequireResolve(specifier: string): Promise<string> {
   const { createRequire } = (await nodeBuiltin('node:module')) as typeof import('node:module');
   // Resolve relative to this module (i.e. from the node_modules holding @frostline/tfjs), not from
   // process.cwd(). ESM build: import.meta.url. CJS build: import.meta is empty there and the
@@ -182,7 +182,7 @@ export async function selectBackend(opts: SelectBackendOptions = {}): Promise<Ba
       tried.push({
         name,
         ok: false,
-        reason: describe(err, name === 'cpu' ? '@tensorflow/tfjs' : PACKAGES[name]),
+        reason: describeImportError(err, name === 'cpu' ? '@tensorflow/tfjs' : PACKAGES[name]),
       });
     }
   }

@@ -83,6 +83,11 @@ export function findCut(g: FlatGraph, plan: Plan, refs: readonly ParamRef[]): Cu
 
 type NodeFs = typeof import('node:fs');
 
+/** What runs a frozen prefix for the cache (a GuardedEngine from openEngine, or any FrozenEngine). */
+export interface PrefixRunner {
+  run(x: tf.Tensor): Promise<tf.Tensor>;
+}
+
 /** Prefix outputs for a fixed set of rows, in memory or spilled to a Float32 file. */
 export class ActivationCache {
   readonly rows: number;
@@ -95,20 +100,25 @@ export class ActivationCache {
     this.featureShape = featureShape;
   }
 
-  /** Run the prefix (inference mode) over `x` in batches of `batchSize` and keep its outputs. */
+  /**
+   * Run the prefix (inference mode) over `x` in batches of `batchSize` and keep its outputs. `engine`
+   * (from openEngine) runs the prefix on onnxruntime / a worker pool; without one, or for a
+   * multi-input prefix, it runs on the active TF.js backend.
+   */
   static async build(
     g: FlatGraph,
     cut: CutDecision,
     x: tf.Tensor | tf.Tensor[],
     batchSize: number,
     dir?: string,
+    engine?: PrefixRunner,
   ): Promise<ActivationCache> {
     const xs = Array.isArray(x) ? x : [x];
     const n = xs[0]!.shape[0]!;
     const shape = g.nodes[cut.index]!.outputShapes[g.nodes[cut.index]!.outputs.indexOf(cut.key!)]!;
     const featureShape = shape.slice(1).map((d) => d ?? -1);
     const cache = new ActivationCache(n, featureShape);
-    const run = (start: number, end: number): tf.Tensor =>
+    const onTfjs = (start: number, end: number): tf.Tensor =>
       tf.tidy(() => {
         const feeds = new Map<string, tf.Tensor>();
         g.inputs.forEach((k, i) => {
@@ -116,9 +126,18 @@ export class ActivationCache {
         });
         return runFlat(g, 0, cut.index + 1, feeds, false).get(cut.key!)!;
       });
+    const run = async (start: number, end: number): Promise<tf.Tensor> => {
+      if (!engine || xs.length !== 1) return onTfjs(start, end);
+      const batch = xs[0]!.slice(start, end - start);
+      try {
+        return await engine.run(batch);
+      } finally {
+        batch.dispose();
+      }
+    };
     if (dir === undefined) {
       const parts: tf.Tensor[] = [];
-      for (let s = 0; s < n; s += batchSize) parts.push(run(s, Math.min(n, s + batchSize)));
+      for (let s = 0; s < n; s += batchSize) parts.push(await run(s, Math.min(n, s + batchSize)));
       cache.memory = parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
       if (parts.length > 1) for (const p of parts) p.dispose();
       return cache;
@@ -135,7 +154,7 @@ export class ActivationCache {
     let offset = 0;
     try {
       for (let s = 0; s < n; s += batchSize) {
-        const t = run(s, Math.min(n, s + batchSize));
+        const t = await run(s, Math.min(n, s + batchSize));
         const data = t.dataSync() as Float32Array;
         rowFloats = data.length / t.shape[0]!;
         const buf = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);

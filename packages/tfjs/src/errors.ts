@@ -18,7 +18,10 @@ export type FrostlineTfjsErrorCode =
   | 'ABORTED'
   | 'BACKEND_UNAVAILABLE'
   | 'KERNEL_UNAVAILABLE'
-  | 'CACHE_IO';
+  | 'CACHE_IO'
+  | 'UNSUPPORTED_LAYER'
+  | 'ENGINE_UNAVAILABLE'
+  | 'ENGINE_FAILED';
 
 /** Codes that mean the run or the runtime failed, not the user's input (the CLI exits 1 for these). */
 const INTERNAL_CODES: ReadonlySet<FrostlineTfjsErrorCode> = new Set([
@@ -28,6 +31,7 @@ const INTERNAL_CODES: ReadonlySet<FrostlineTfjsErrorCode> = new Set([
   'PLAN_MISMATCH',
   'ABORTED',
   'KERNEL_UNAVAILABLE',
+  'ENGINE_FAILED',
 ]);
 
 /**

@@ -1,5 +1,6 @@
 import type { Plan, PlanDiff, PlanSummary } from '@frostline/core';
 import type * as tf from '@tensorflow/tfjs';
+import type { EngineName } from './engines/types';
 import type { ParamOptimizer } from './optimizer';
 
 export type CacheStatus = 'built' | 'hit' | 'invalidated' | 'disabled';
@@ -48,6 +49,9 @@ export type TrainEvent =
       ms: number;
       bytes?: number;
       onDisk?: boolean;
+      /** `built` only: the engine that ran the frozen prefix, and why it was chosen (or fell back). */
+      engine?: EngineName;
+      engineReason?: string;
     }
   | { type: 'epochStart'; epoch: number; epochs: number }
   | {

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { FrostlineTfjsError } from './errors';
 import { isContainer, layerClassName } from './params';
 
 /** One layer call of a model with nested models expanded inline, in topological order. */
@@ -17,6 +18,8 @@ export interface FlatGraph {
   nodes: FlatNode[];
   inputs: string[];
   outputs: string[];
+  /** Static shapes of the model inputs (batch dimension null), in `inputs` order. */
+  inputShapes: Array<Array<number | null>>;
 }
 
 interface SymbolicLike {
@@ -48,7 +51,7 @@ export function flattenModel(model: tf.LayersModel): FlatGraph {
     return k;
   });
   const outputs = expand(model, [], '', rootAlias, nodes);
-  return { nodes, inputs, outputs };
+  return { nodes, inputs, outputs, inputShapes: m.inputs.map((t) => [...t.shape]) };
 }
 
 /** Emit the nodes of `container` (aliases map its input tensor ids to outer keys); returns its output keys. */
@@ -152,4 +155,32 @@ export function runFlat(
     });
   }
   return values;
+}
+
+/** The nodes that the tensors `keys` depend on, in the flat graph's (topological) order. */
+export function ancestorNodes(g: FlatGraph, keys: readonly string[]): FlatNode[] {
+  const producer = new Map<string, FlatNode>();
+  for (const n of g.nodes) for (const k of n.outputs) producer.set(k, n);
+  const keep = new Set<FlatNode>();
+  const stack = [...keys];
+  while (stack.length) {
+    const n = producer.get(stack.pop()!);
+    if (!n || keep.has(n)) continue;
+    keep.add(n);
+    stack.push(...n.inputs);
+  }
+  return g.nodes.filter((n) => keep.has(n));
+}
+
+/** Index of the last node of layer `name` (a layer name or a '/'-joined path); a BAD_OPTION error if none. */
+export function layerNodeIndex(g: FlatGraph, name: string, option: string): number {
+  for (let i = g.nodes.length - 1; i >= 0; i--) {
+    const n = g.nodes[i]!;
+    if (n.layer.name === name || n.path.join('/') === name) return i;
+  }
+  const names = g.nodes.map((n) => n.path.join('/'));
+  throw new FrostlineTfjsError('BAD_OPTION', `${option}: no layer '${name}' in the model.`, {
+    hint: `give a layer name; the model's layers end with: ${names.slice(-5).join(', ')}`,
+    details: { [option]: name },
+  });
 }

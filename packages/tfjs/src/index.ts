@@ -18,6 +18,26 @@ export {
   saveCheckpoint,
 } from './checkpoint';
 export type { TrainData, XY } from './data';
+export { ENGINE_TOLERANCE, type OutputDifference, outputDifference } from './engines/compare';
+export { GuardedEngine, type GuardResult } from './engines/guard';
+export { type OnnxruntimeEngineOptions, onnxruntimeEngine } from './engines/onnxruntime';
+export {
+  type EngineFactory,
+  type EngineReport,
+  modelPrefix,
+  type OpenEngineOptions,
+  type OpenedEngine,
+  openEngine,
+} from './engines/select';
+export { tfjsEngine } from './engines/tfjs';
+export {
+  ENGINE_NAMES,
+  type EngineChoice,
+  type EngineName,
+  type FrozenEngine,
+  type FrozenPrefix,
+} from './engines/types';
+export { type WorkersEngine, type WorkersEngineOptions, workersEngine } from './engines/workers';
 export { FrostlineTfjsError, type FrostlineTfjsErrorCode } from './errors';
 export type {
   CacheStatus,
@@ -48,10 +68,12 @@ export {
   type ModelLike,
   type ModelWithAliases,
 } from './model-names';
+export { DEFAULT_OPSET, type ExportOnnxOptions, exportOnnx } from './onnx/export';
 export { type OptimizerConfig, type OptimizerName, type OptimizerState, ParamOptimizer } from './optimizer';
 export { listParams, paramName } from './params';
 export { trainEvents } from './stream';
 export {
+  type CacheEngineInfo,
   copyWeightsByName,
   type EarlyStoppingOptions,
   policyFromModel,

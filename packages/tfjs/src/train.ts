@@ -18,7 +18,7 @@ import { createState, Disposer, now, type TrainResult, type TrainState } from '.
 
 export type { EarlyStoppingOptions, TrainOptions } from './trainer/options';
 export { copyWeightsByName, policyFromModel } from './trainer/resume';
-export type { TrainResult } from './trainer/state';
+export type { CacheEngineInfo, TrainResult } from './trainer/state';
 
 /**
  * Train `model` under a freeze policy with frostline's loop: per-parameter LR factors, schedules applied at

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { ActivationCache, type CutDecision, findCut } from '../cache';
+import { openEngine } from '../engines/select';
 import { runFlat } from '../graph';
 import type { TrainBus } from './bus';
 import type { RunConfig } from './setup';
@@ -120,23 +121,32 @@ async function buildCache(
   cut: CutDecision,
 ): Promise<number> {
   const tc = now();
-  const trainCache = await ActivationCache.build(
-    run.graph,
-    cut,
-    run.trainSet.x,
-    run.evalBatch,
-    run.cache.dir,
-  );
-  state.head = { cut, train: trainCache };
-  if (run.valSet) {
-    state.head.validation = await ActivationCache.build(
+  const prefix = { graph: run.graph, nodeCount: cut.index + 1, outputKey: cut.key! };
+  const opened = await openEngine(prefix, { engine: run.engine });
+  try {
+    const trainCache = await ActivationCache.build(
       run.graph,
       cut,
-      run.valSet.x,
+      run.trainSet.x,
       run.evalBatch,
       run.cache.dir,
+      opened.engine,
     );
+    state.head = { cut, train: trainCache };
+    if (run.valSet) {
+      state.head.validation = await ActivationCache.build(
+        run.graph,
+        cut,
+        run.valSet.x,
+        run.evalBatch,
+        run.cache.dir,
+        opened.engine,
+      );
+    }
+  } finally {
+    await opened.dispose();
   }
+  const trainCache = state.head.train;
   const ms = now() - tc;
   const info = state.cache;
   info.status = 'used';
@@ -146,6 +156,9 @@ async function buildCache(
   info.ms += ms;
   state.timing.cacheMs += ms;
   state.epochCache = 'built';
+  const rows = trainCache.rows + (state.head.validation?.rows ?? 0);
+  const report = opened.report();
+  info.engine = { ...report, ms, examplesPerSec: ms > 0 ? (rows * 1000) / ms : 0 };
   await bus.emit({
     type: 'cache',
     epoch,
@@ -156,6 +169,8 @@ async function buildCache(
     ms,
     bytes: trainCache.bytes + (state.head.validation?.bytes ?? 0),
     onDisk: trainCache.onDisk,
+    engine: report.name,
+    engineReason: report.reason,
   });
   return ms;
 }

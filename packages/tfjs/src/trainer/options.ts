@@ -1,6 +1,7 @@
 import type { ParamInfo, PolicySpec } from '@frostline/core';
 import type * as tf from '@tensorflow/tfjs';
 import type { LoadedCheckpoint } from '../checkpoint';
+import { ENGINE_NAMES, type EngineChoice } from '../engines/types';
 import { FrostlineTfjsError } from '../errors';
 import type { TrainListener } from '../events';
 import type { AliasFn } from '../model-names';
@@ -34,6 +35,12 @@ export interface TrainOptions {
   seed?: number;
   /** `auto` (default): cache the frozen prefix's outputs when possible; `{dir}` spills them to disk. */
   cache?: 'auto' | 'off' | { dir: string };
+  /**
+   * What runs the frozen prefix when the activation cache is built: `auto` (default) the fastest engine
+   * present (onnxruntime, then a worker pool, then TF.js), or one forced (absent → ENGINE_UNAVAILABLE).
+   * The first batch is checked against TF.js; on a difference the run falls back to TF.js and says why.
+   */
+  engine?: EngineChoice;
   /** Random augmentation applied to each input batch (disables the activation cache). */
   augment?: (x: tf.Tensor) => tf.Tensor;
   /** When frozen weights are fingerprinted and checked bit-identical. Default `epoch`. */
@@ -103,6 +110,10 @@ export function checkOptions(options: TrainOptions): void {
     !(typeof cache === 'object' && cache !== null && typeof cache.dir === 'string' && cache.dir !== '')
   ) {
     throw bad(`cache must be 'auto', 'off' or { dir: string }, got ${show(cache)}.`);
+  }
+  const engine = options.engine;
+  if (engine !== undefined && engine !== 'auto' && !ENGINE_NAMES.includes(engine)) {
+    throw bad(`engine must be 'auto', ${ENGINE_NAMES.map((e) => `'${e}'`).join(', ')}, got ${show(engine)}.`);
   }
   const verify = options.verifyFrozen;
   if (verify !== undefined && verify !== 'epoch' && verify !== 'end' && verify !== 'off') {

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { rows, splitData } from '../batching';
 import type { LoadedCheckpoint } from '../checkpoint';
 import { checkData, type TrainData, type XY } from '../data';
+import type { EngineChoice } from '../engines/types';
 import { FrostlineTfjsError } from '../errors';
 import { type FlatGraph, flattenModel } from '../graph';
 import { inferLoss, isClassification, type LossFn, type LossName, lossFunction, parseLoss } from '../losses';
@@ -54,6 +55,8 @@ export interface RunConfig {
   listening: boolean;
   verifyMode: 'epoch' | 'end' | 'off';
   cache: { mode: 'auto' | 'off'; dir?: string };
+  /** What runs the frozen prefix when the cache is built. */
+  engine: EngineChoice;
   graph: FlatGraph;
   augment?: (x: tf.Tensor) => tf.Tensor;
   signal?: AbortSignal;
@@ -116,6 +119,7 @@ export async function setupRun(
     listening: options.onEvent !== undefined,
     verifyMode: options.verifyFrozen ?? 'epoch',
     cache: typeof cacheOpt === 'object' ? { mode: 'auto', dir: cacheOpt.dir } : { mode: cacheOpt },
+    engine: options.engine ?? 'auto',
     graph: flattenModel(model),
   };
   if (aliases) run.aliases = aliases;

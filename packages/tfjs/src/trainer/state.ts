@@ -1,11 +1,20 @@
 import type { Fingerprint, Plan } from '@frostline/core';
 import type * as tf from '@tensorflow/tfjs';
 import type { LoadedCheckpoint } from '../checkpoint';
+import type { EngineReport } from '../engines/select';
 import type { EpochCacheStatus, EpochLogs } from '../events';
 import type { LossName } from '../losses';
 import type { OptimizedParam } from '../optimizer';
 import type { HeadRunner } from './cache-controller';
 import type { RunConfig } from './setup';
+
+/** `result.cache.engine`: the engine report plus the build's speed. */
+export interface CacheEngineInfo extends EngineReport {
+  /** Milliseconds of the last cache build (training + validation rows, guard batch included). */
+  ms: number;
+  /** Rows through the frozen prefix per second in that build. */
+  examplesPerSec: number;
+}
 
 export interface TrainResult {
   history: EpochLogs[];
@@ -28,6 +37,8 @@ export interface TrainResult {
     prefixLayers: number;
     builds: number;
     ms: number;
+    /** The engine that ran the frozen prefix for the last cache build, why, and how fast. */
+    engine?: CacheEngineInfo;
   };
   backend: string;
   loss: LossName;

@@ -1,0 +1,119 @@
+import type * as tf from '@tensorflow/tfjs';
+import { ENGINE_TOLERANCE, type OutputDifference, outputDifference } from './compare';
+import type { EngineName, FrozenEngine } from './types';
+
+/** What the exactness guard found on the first batch. */
+export interface GuardResult {
+  /** The engine checked against TF.js. */
+  engine: EngineName;
+  ok: boolean;
+  maxAbs: number;
+  relative: number;
+  tolerance: number;
+  /** Why it failed (difference, or the engine's error). */
+  reason?: string;
+}
+
+/**
+ * Wraps a chosen engine with the exactness guard: the first batch runs on both the engine and the TF.js
+ * reference; when their outputs differ by more than `tolerance` (relative to the output's scale, as
+ * float32) — or the engine throws, then or later — every batch from then on runs on TF.js, and
+ * `fallback` says why. The reference costs one extra batch, once.
+ */
+export class GuardedEngine {
+  private active: FrozenEngine;
+  private checked: boolean;
+  private readonly tolerance: number;
+  guard?: GuardResult;
+  fallback?: string;
+
+  constructor(
+    private readonly chosen: FrozenEngine,
+    private readonly reference: FrozenEngine,
+    opts: { check?: boolean; tolerance?: number } = {},
+  ) {
+    this.active = chosen;
+    this.checked = opts.check === false;
+    this.tolerance = opts.tolerance ?? ENGINE_TOLERANCE;
+  }
+
+  /** The engine that runs now (the reference after a fallback). */
+  get name(): EngineName {
+    return this.active.name;
+  }
+
+  get detail(): string {
+    return this.active.detail;
+  }
+
+  async run(x: tf.Tensor): Promise<tf.Tensor> {
+    if (this.active === this.reference) return this.reference.run(x);
+    if (!this.checked) return this.firstBatch(x);
+    try {
+      return await this.active.run(x);
+    } catch (e) {
+      await this.fallBack(`${this.chosen.name} failed on a later batch: ${(e as Error).message}`);
+      return this.reference.run(x);
+    }
+  }
+
+  private async firstBatch(x: tf.Tensor): Promise<tf.Tensor> {
+    this.checked = true;
+    const ref = await this.reference.run(x);
+    let got: tf.Tensor;
+    try {
+      got = await this.chosen.run(x);
+    } catch (e) {
+      const reason = `${this.chosen.name} failed on the first batch: ${(e as Error).message}`;
+      this.guard = {
+        engine: this.chosen.name,
+        ok: false,
+        maxAbs: Number.NaN,
+        relative: Number.NaN,
+        tolerance: this.tolerance,
+        reason,
+      };
+      await this.fallBack(reason);
+      return ref;
+    }
+    const d: OutputDifference = sameShape(got, ref)
+      ? outputDifference((await got.data()) as Float32Array, (await ref.data()) as Float32Array)
+      : {
+          maxAbs: Number.POSITIVE_INFINITY,
+          relative: Number.POSITIVE_INFINITY,
+          incomparable: `shape [${got.shape}] vs [${ref.shape}]`,
+        };
+    const ok = d.incomparable === undefined && d.relative <= this.tolerance;
+    this.guard = {
+      engine: this.chosen.name,
+      ok,
+      maxAbs: d.maxAbs,
+      relative: d.relative,
+      tolerance: this.tolerance,
+    };
+    if (ok) {
+      ref.dispose();
+      return got;
+    }
+    got.dispose();
+    const reason = `${this.chosen.name} differs from TF.js on the first batch (${d.incomparable ?? `relative difference ${d.relative.toExponential(2)} > ${this.tolerance}`})`;
+    this.guard.reason = reason;
+    await this.fallBack(reason);
+    return ref;
+  }
+
+  private async fallBack(reason: string): Promise<void> {
+    this.fallback = `${reason}; fell back to TF.js`;
+    const chosen = this.active;
+    this.active = this.reference;
+    await chosen.dispose().catch(() => {});
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([this.chosen.dispose(), this.reference.dispose()]);
+  }
+}
+
+function sameShape(a: tf.Tensor, b: tf.Tensor): boolean {
+  return a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+}
