@@ -1,6 +1,6 @@
 import { seededRandom } from '@frostline/core';
 import * as tf from '@tensorflow/tfjs';
-import type { TrainData, XY } from './data';
+import type { TensorData, XY } from './data';
 import { FrostlineTfjsError } from './errors';
 
 const first = (x: tf.Tensor | tf.Tensor[]) => (Array.isArray(x) ? x[0]! : x);
@@ -8,7 +8,7 @@ export const rows = (x: tf.Tensor | tf.Tensor[]) => first(x).shape[0] ?? 0;
 
 /** Split train/validation as Keras does: the last `fraction` of rows validates (no shuffle before). */
 export function splitData(
-  data: TrainData,
+  data: TensorData,
   validationSplit: number | undefined,
 ): { train: XY; validation?: XY; owned: tf.Tensor[] } {
   if ('train' in data)

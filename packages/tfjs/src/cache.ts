@@ -2,7 +2,6 @@ import type { Plan } from '@frostline/core';
 import * as tf from '@tensorflow/tfjs';
 import { isBatchNorm, runsInInference } from './batchnorm';
 import { cutPoints, type FlatGraph, runFlat } from './graph';
-import { nodeFs, nodePath } from './node';
 import { layerClassName, type ParamRef } from './params';
 
 /** Layers whose output is random in training mode: a cache would freeze one draw of their noise. */
@@ -81,23 +80,24 @@ export function findCut(g: FlatGraph, plan: Plan, refs: readonly ParamRef[]): Cu
   };
 }
 
-type NodeFs = typeof import('node:fs');
-
 /** What runs a frozen prefix for the cache (a GuardedEngine from openEngine, or any FrozenEngine). */
 export interface PrefixRunner {
   run(x: tf.Tensor): Promise<tf.Tensor>;
 }
 
-/** Prefix outputs for a fixed set of rows, in memory or spilled to a Float32 file. */
+/**
+ * Prefix outputs for a fixed set of rows, in memory. (Data that should not sit in memory goes through the
+ * persistent feature store instead: streams, `cache: 'persist'` or `{ dir }`.)
+ */
 export class ActivationCache {
   readonly rows: number;
   readonly featureShape: number[];
   private memory?: tf.Tensor;
-  private file?: { fs: NodeFs; path: string; fd: number; rowFloats: number };
 
-  private constructor(rows: number, featureShape: number[]) {
+  private constructor(rows: number, featureShape: number[], memory: tf.Tensor) {
     this.rows = rows;
     this.featureShape = featureShape;
+    this.memory = memory;
   }
 
   /**
@@ -110,14 +110,10 @@ export class ActivationCache {
     cut: CutDecision,
     x: tf.Tensor | tf.Tensor[],
     batchSize: number,
-    dir?: string,
     engine?: PrefixRunner,
   ): Promise<ActivationCache> {
     const xs = Array.isArray(x) ? x : [x];
     const n = xs[0]!.shape[0]!;
-    const shape = g.nodes[cut.index]!.outputShapes[g.nodes[cut.index]!.outputs.indexOf(cut.key!)]!;
-    const featureShape = shape.slice(1).map((d) => d ?? -1);
-    const cache = new ActivationCache(n, featureShape);
     const onTfjs = (start: number, end: number): tf.Tensor =>
       tf.tidy(() => {
         const feeds = new Map<string, tf.Tensor>();
@@ -135,63 +131,23 @@ export class ActivationCache {
         batch.dispose();
       }
     };
-    if (dir === undefined) {
-      const parts: tf.Tensor[] = [];
-      for (let s = 0; s < n; s += batchSize) parts.push(await run(s, Math.min(n, s + batchSize)));
-      cache.memory = parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
-      if (parts.length > 1) for (const p of parts) p.dispose();
-      return cache;
-    }
-    const fs = await nodeFs();
-    const path = await nodePath();
-    fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(
-      dir,
-      `frostline-cache-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}.f32`,
-    );
-    const fd = fs.openSync(file, 'w+');
-    let rowFloats = 0;
-    let offset = 0;
+    const parts: tf.Tensor[] = [];
     try {
-      for (let s = 0; s < n; s += batchSize) {
-        const t = await run(s, Math.min(n, s + batchSize));
-        const data = t.dataSync() as Float32Array;
-        rowFloats = data.length / t.shape[0]!;
-        const buf = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-        fs.writeSync(fd, buf, 0, buf.length, offset);
-        offset += buf.length;
-        t.dispose();
-      }
+      for (let s = 0; s < n; s += batchSize) parts.push(await run(s, Math.min(n, s + batchSize)));
     } catch (e) {
-      fs.closeSync(fd);
-      fs.rmSync(file, { force: true });
+      tf.dispose(parts);
       throw e;
     }
-    cache.file = { fs, path: file, fd, rowFloats };
-    return cache;
+    const memory = parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
+    if (parts.length > 1) tf.dispose(parts);
+    return new ActivationCache(n, memory.shape.slice(1), memory);
   }
 
   /** Features of rows `order[start..end)`. */
   take(order: Int32Array, start: number, end: number, contiguous: boolean): tf.Tensor {
-    if (this.memory) {
-      const m = this.memory;
-      if (contiguous) return m.slice(order[start]!, end - start);
-      return tf.tidy(() => tf.gather(m, tf.tensor1d(order.subarray(start, end), 'int32')));
-    }
-    const f = this.file!;
-    const count = end - start;
-    const out = new Float32Array(count * f.rowFloats);
-    const rowBytes = f.rowFloats * 4;
-    const view = new Uint8Array(out.buffer);
-    // Coalesce runs of consecutive rows into one read.
-    let i = 0;
-    while (i < count) {
-      let j = i + 1;
-      while (j < count && order[start + j]! === order[start + j - 1]! + 1) j++;
-      f.fs.readSync(f.fd, view, i * rowBytes, (j - i) * rowBytes, order[start + i]! * rowBytes);
-      i = j;
-    }
-    return tf.tensor(out, [count, ...this.featureShape.map((d) => (d < 0 ? f.rowFloats : d))]);
+    const m = this.memory!;
+    if (contiguous) return m.slice(order[start]!, end - start);
+    return tf.tidy(() => tf.gather(m, tf.tensor1d(order.subarray(start, end), 'int32')));
   }
 
   get bytes(): number {
@@ -199,16 +155,11 @@ export class ActivationCache {
   }
 
   get onDisk(): boolean {
-    return this.file !== undefined;
+    return false;
   }
 
   dispose(): void {
     this.memory?.dispose();
     this.memory = undefined;
-    if (this.file) {
-      this.file.fs.closeSync(this.file.fd);
-      this.file.fs.rmSync(this.file.path, { force: true });
-      this.file = undefined;
-    }
   }
 }

@@ -1,17 +1,25 @@
 import type * as tf from '@tensorflow/tfjs';
 import { rows } from './batching';
 import { FrostlineTfjsError } from './errors';
+import { type BatchSource, isStreamInput, type StreamData } from './feature-store/source';
 import type { LossName } from './losses';
 
 export interface XY {
   x: tf.Tensor | tf.Tensor[];
   y: tf.Tensor;
 }
-/** Either tensors to split (`validationSplit`) or explicit train / validation sets. */
-export type TrainData = XY | { train: XY; validation?: XY };
+/**
+ * Tensors to split (`validationSplit`), explicit train / validation sets, or streams: a `tf.data.Dataset` of
+ * `{ xs, ys }` batches (what `model.fitDataset` takes), an (async) iterable of `{ x, y }` batches, a function
+ * returning one, a `StreamSource` (e.g. `imageFolder(root, { stream: true }).train`), or `{ train, validation? }`
+ * of those.
+ */
+export type TrainData = TensorData | BatchSource | StreamData;
+/** Tensor data: to split with `validationSplit`, or explicit train / validation sets. */
+export type TensorData = XY | { train: XY; validation?: XY };
 
 const DATA_SHAPE =
-  'data must be { x: tf.Tensor | tf.Tensor[], y: tf.Tensor } or { train: { x, y }, validation?: { x, y } }';
+  'data must be { x: tf.Tensor | tf.Tensor[], y: tf.Tensor }, { train: { x, y }, validation?: { x, y } }, or a stream (a tf.data.Dataset of { xs, ys } batches, an async iterable of { x, y } batches, or { train: stream, validation?: stream })';
 
 const isTensor = (v: unknown): v is tf.Tensor =>
   typeof v === 'object' &&
@@ -56,6 +64,7 @@ function checkXY(v: unknown, path: string): void {
 
 /** The structure of `train`'s `data` argument: typed BAD_DATA saying what shape it must have. */
 export function checkTrainData(data: unknown): asserts data is TrainData {
+  if (isStreamInput(data)) return;
   if (data !== null && typeof data === 'object' && !Array.isArray(data) && 'train' in data) {
     checkXY((data as { train: unknown }).train, 'data.train');
     const validation = (data as { validation?: unknown }).validation;

@@ -3,7 +3,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { EngineName } from './engines/types';
 import type { ParamOptimizer } from './optimizer';
 
-export type CacheStatus = 'built' | 'hit' | 'invalidated' | 'disabled';
+export type CacheStatus = 'built' | 'reused' | 'hit' | 'invalidated' | 'disabled';
 
 /**
  * What the activation cache did for one epoch: `built` (built this epoch, also right after an
@@ -61,6 +61,19 @@ export type TrainEvent =
       batches: number;
       loss: number;
       metrics: Record<string, number>;
+      examplesPerSec: number;
+      /** Examples trained on so far this epoch, and per epoch when known (a stream's first pass may not know). */
+      examplesSeen: number;
+      examplesTotal?: number;
+    }
+  | {
+      /** Progress of the frozen prefix's one pass over the data while the activation cache is built. */
+      type: 'extract';
+      epoch: number;
+      split: 'train' | 'validation';
+      rows: number;
+      total?: number;
+      ms: number;
       examplesPerSec: number;
     }
   | { type: 'verify'; epoch: number; ok: boolean; checked: number; changed: string[]; ms: number }

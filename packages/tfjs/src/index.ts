@@ -48,6 +48,27 @@ export type {
   TrainListener,
 } from './events';
 export {
+  type ExtractProgress,
+  extractToStore,
+  type PrefixForward,
+  StoredFeatures,
+} from './feature-store/features';
+export {
+  type Batch,
+  type BatchSource,
+  CheckedStream,
+  type StreamData,
+  type StreamSource,
+} from './feature-store/source';
+export {
+  DEFAULT_MAX_BYTES,
+  defaultStoreDir,
+  type EntryManifest,
+  FeatureStore,
+  type FeatureStoreOptions,
+  type StoreEntryInfo,
+} from './feature-store/store';
+export {
   fileSystemIO,
   loadModel,
   registerFileSystemRouters,

@@ -50,7 +50,7 @@ export async function train(
       epochs: run.epochs,
       initialEpoch: run.initialEpoch,
       examples: run.examples,
-      validationExamples: run.valSet ? rows(run.valSet.x) : 0,
+      validationExamples: run.valSet ? rows(run.valSet.x) : (run.stream?.validation?.rows ?? 0),
       batchSize: run.batchSize,
       batches: run.batches,
       backend: run.backend,
@@ -96,9 +96,9 @@ async function runEpoch(run: RunConfig, state: TrainState, bus: TrainBus, epoch:
   checkFiniteWeights(run, state, epoch);
   const logs: EpochLogs = { epoch, loss: trained.loss };
   if (trained.acc !== undefined) logs.acc = trained.acc;
-  if (run.valSet) {
-    const tv = now();
-    const v = evaluate(run, state, run.valSet, state.head?.validation);
+  const tv = now();
+  const v = await evaluate(run, state, epoch);
+  if (v) {
     logs.val_loss = v.loss;
     if (v.acc !== undefined) logs.val_acc = v.acc;
     state.timing.validationMs += now() - tv;

@@ -205,7 +205,7 @@ const cases: Case[] = [
   withOptions(
     'cache yes',
     { cache: 'yes' as never },
-    /cache must be 'auto', 'off' or \{ dir: string \}, got 'yes'/,
+    /cache must be 'auto', 'off', 'persist' or \{ dir\?: string, maxBytes\?: number > 0 \}, got 'yes'/,
   ),
   withOptions(
     'verifyFrozen sometimes',

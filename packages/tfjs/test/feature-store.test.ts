@@ -81,7 +81,7 @@ describe('feature store', () => {
     await extractToStore(store, KEY, new CheckedStream(rowsStream(6, 2, 3), 'data'), double);
     const shard = store.shardPath(KEY, 'features', 0);
     const bytes = fs.readFileSync(shard);
-    bytes[5] ^= 0xff;
+    bytes[5] = bytes[5]! ^ 0xff;
     fs.writeFileSync(shard, bytes);
     const reasons: string[] = [];
     expect(store.lookup(KEY, (r) => reasons.push(r))).toBeUndefined();

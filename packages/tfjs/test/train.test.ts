@@ -156,7 +156,7 @@ describe('train', () => {
     });
   }
 
-  it('spills the cache to disk and gets the same result', async () => {
+  it('cache: { dir } keeps features in the persistent store: same result, and a second run reuses them', async () => {
     const os = await import('node:os');
     const fs = await import('node:fs');
     const path = await import('node:path');
@@ -168,9 +168,17 @@ describe('train', () => {
     const b = convNet();
     await train(b, { x, y }, { ...opts, cache: 'off' });
     expect(ra.cache.status).toBe('used');
+    expect(ra.cache.builds).toBe(1);
     expect(maxDiff(values(a), values(b))).toBeLessThan(1e-5);
-    expect(fs.readdirSync(dir)).toEqual([]); // spilled files are removed at the end
+    // The entry outlives the run, named by content (prefix weights, cut, data), not by the process.
+    expect(fs.readdirSync(dir)).toEqual(ra.cache.store!.keys);
+    const c = convNet();
+    const rc = await train(c, { x, y }, { ...opts, cache: { dir } });
+    expect(rc.cache).toMatchObject({ status: 'reused', builds: 0 });
+    expect(rc.history.map((h) => h.cache)).toEqual(['reused', 'hit']);
+    expect(maxDiff(values(a), values(c))).toBe(0);
     fs.rmSync(dir, { recursive: true, force: true });
+    c.dispose();
     tf.dispose([x, y]);
     a.dispose();
     b.dispose();

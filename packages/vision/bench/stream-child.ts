@@ -3,11 +3,12 @@
  * frozen MobileNetV2 (shipped nsfwjs weights) + a new head on an image folder, in memory or streaming.
  * Prints one JSON line.
  */
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import * as tf from '@tensorflow/tfjs';
+
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { train } from '@frostline/tfjs';
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { imageFolder, loadPretrained, withHead } from '../src/index';
 
 const args = Object.fromEntries(
@@ -22,7 +23,9 @@ const size = Number(args.size ?? 224);
 const epochs = Number(args.epochs ?? 3);
 
 const req = createRequire(import.meta.url);
-setWasmPaths(`${path.join(path.dirname(req.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}${path.sep}`);
+setWasmPaths(
+  `${path.join(path.dirname(req.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}${path.sep}`,
+);
 await tf.setBackend('wasm');
 await tf.ready();
 
@@ -44,7 +47,11 @@ const common = {
 let result: Awaited<ReturnType<typeof train>>;
 if (mode === 'memory') {
   const ds = await imageFolder(root, { backbone, valSplit: 0.1 });
-  result = await train(backbone.model, { train: ds.train, validation: ds.validation! }, { ...common, cache: 'auto' });
+  result = await train(
+    backbone.model,
+    { train: ds.train, validation: ds.validation! },
+    { ...common, cache: 'auto' },
+  );
   prefixRows = result.cache.builds > 0 ? ds.train.x.shape[0]! + ds.validation!.x.shape[0]! : 0;
   ds.dispose();
 } else {

@@ -48,7 +48,16 @@ async function makeFolder(n: number): Promise<string> {
 function run(mode: 'memory' | 'stream', dir: string, store: string): Record<string, unknown> {
   const out = execFileSync(
     process.execPath,
-    ['--import', 'tsx', path.join(here, 'stream-child.ts'), `--mode=${mode}`, `--dir=${dir}`, `--store=${store}`, `--epochs=${epochs}`, `--size=${px}`],
+    [
+      '--import',
+      'tsx',
+      path.join(here, 'stream-child.ts'),
+      `--mode=${mode}`,
+      `--dir=${dir}`,
+      `--store=${store}`,
+      `--epochs=${epochs}`,
+      `--size=${px}`,
+    ],
     { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const line = out.trim().split('\n').at(-1)!;
@@ -58,7 +67,12 @@ function run(mode: 'memory' | 'stream', dir: string, store: string): Record<stri
 const rows: Array<Record<string, unknown>> = [];
 const folders = new Map<number, string>();
 for (const n of sizes) folders.set(n, await makeFolder(n));
-console.log(`machine: ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${px}px, ${epochs} epochs`);
+console.log(
+  `machine: ${os.cpus().length} cores, load ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}; ${px}px, ${epochs} epochs`,
+);
 for (let r = 0; r < repeats; r++) {
   for (const n of sizes) {
     for (const mode of r % 2 ? (['stream', 'memory'] as const) : (['memory', 'stream'] as const)) {
@@ -78,7 +92,9 @@ for (let r = 0; r < repeats; r++) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pick = (n: number, mode: string, run: string, key: string) =>
   median(rows.filter((x) => x.n === n && x.mode === mode && x.run === run).map((x) => Number(x[key])));
-console.log('\n| images | in-memory peak RSS | streaming peak RSS | in-memory time | streaming time | stream/memory time | 2nd run: first head step vs 1st |');
+console.log(
+  '\n| images | in-memory peak RSS | streaming peak RSS | in-memory time | streaming time | stream/memory time | 2nd run: first head step vs 1st |',
+);
 console.log('|---|---|---|---|---|---|---|');
 for (const n of sizes) {
   const mr = pick(n, 'memory', 'first', 'maxRssMB');
@@ -87,11 +103,20 @@ for (const n of sizes) {
   const st = pick(n, 'stream', 'first', 'ms');
   const f1 = pick(n, 'stream', 'first', 'firstHeadStepMs');
   const f2 = pick(n, 'stream', 'second', 'firstHeadStepMs');
-  console.log(`| ${n} | ${mr.toFixed(0)} MB | ${sr.toFixed(0)} MB | ${(mt / 1000).toFixed(1)} s | ${(st / 1000).toFixed(1)} s | ${(st / mt).toFixed(2)}× | ${(f1 / f2).toFixed(1)}× faster |`);
+  console.log(
+    `| ${n} | ${mr.toFixed(0)} MB | ${sr.toFixed(0)} MB | ${(mt / 1000).toFixed(1)} s | ${(st / 1000).toFixed(1)} s | ${(st / mt).toFixed(2)}× | ${(f1 / f2).toFixed(1)}× faster |`,
+  );
 }
 if (sizes.length >= 2) {
   const [a, b] = [sizes[0]!, sizes.at(-1)!];
-  console.log(`\nstreaming RSS ${b}/${a}: ${(pick(b, 'stream', 'first', 'maxRssMB') / pick(a, 'stream', 'first', 'maxRssMB')).toFixed(2)}× (target ≤ 1.3×); in-memory: ${(pick(b, 'memory', 'first', 'maxRssMB') / pick(a, 'memory', 'first', 'maxRssMB')).toFixed(2)}×`);
+  console.log(
+    `\nstreaming RSS ${b}/${a}: ${(pick(b, 'stream', 'first', 'maxRssMB') / pick(a, 'stream', 'first', 'maxRssMB')).toFixed(2)}× (target ≤ 1.3×); in-memory: ${(pick(b, 'memory', 'first', 'maxRssMB') / pick(a, 'memory', 'first', 'maxRssMB')).toFixed(2)}×`,
+  );
 }
-console.log(`load after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `load after: ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 rmSync(work, { recursive: true, force: true });

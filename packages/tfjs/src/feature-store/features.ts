@@ -27,7 +27,7 @@ export async function extractToStore(
   forward: PrefixForward,
   opts: {
     describe?: Record<string, unknown>;
-    onProgress?: (p: ExtractProgress) => void;
+    onProgress?: (p: ExtractProgress) => void | Promise<void>;
     onWait?: (pid: number) => void;
   } = {},
 ): Promise<{ manifest: EntryManifest; built: boolean }> {
@@ -51,9 +51,9 @@ export async function extractToStore(
           tf.dispose([...(Array.isArray(b.x) ? b.x : [b.x]), b.y]);
         }
         rows += b.rows;
-        opts.onProgress?.({
+        await opts.onProgress?.({
           rows,
-          ...(stream.size !== undefined ? { total: stream.size } : {}),
+          ...(stream.rows !== undefined ? { total: stream.rows } : {}),
           ms: performance.now() - t0,
         });
       }
@@ -112,6 +112,10 @@ export class StoredFeatures {
 
   get bytes(): number {
     return this.manifest.bytes;
+  }
+
+  get onDisk(): boolean {
+    return true;
   }
 
   /** Features of rows `order[start..end)` (or rows start..end when `contiguous`). */

@@ -98,17 +98,17 @@ const describeShape = (s: readonly number[]) => `[${s.join(', ')}]`;
  * becomes a typed error that says at which batch.
  */
 export class CheckedStream {
-  readonly size: number | undefined;
   readonly identity: string | undefined;
   private signature?: BatchSignature;
   private passes = 0;
   private lastRows?: number;
+  private lastBatches?: number;
+  private peeked?: { it: AsyncIterator<unknown> | Iterator<unknown>; first: Batch & { rows: number } };
 
   constructor(
     private readonly source: BatchSource,
     readonly what: string,
   ) {
-    this.size = isStreamSource(source) && Number.isInteger(source.size) ? source.size : undefined;
     this.identity = isStreamSource(source) ? source.identity : undefined;
     if (!isBatchSource(source)) {
       throw new FrostlineTfjsError('BAD_DATA', `${what} is not a stream: got ${describe(source)}.`, {
@@ -119,7 +119,24 @@ export class CheckedStream {
 
   /** Examples in one pass, known after the first complete pass (or from `size`). */
   get rows(): number | undefined {
-    return this.lastRows ?? this.size;
+    return this.lastRows ?? this.declaredSize();
+  }
+
+  /**
+   * The first batch of the first pass, for checks before training (loss inference, shapes). It stays owned
+   * by the stream: the first pass yields it again, so nothing is lost even from a one-shot iterable.
+   */
+  async peek(): Promise<Batch & { rows: number }> {
+    if (this.peeked) return this.peeked.first;
+    const it = this.open(0);
+    const step = await this.next(it, 0, 0);
+    if (step.done) {
+      await it.return?.(undefined);
+      throw this.emptyError(0);
+    }
+    const first = this.check(step.value, 0, 0);
+    this.peeked = { it, first };
+    return first;
   }
 
   /** Iterate one pass. The caller owns (and must dispose) each yielded batch's tensors. */
@@ -127,20 +144,16 @@ export class CheckedStream {
     const pass = this.passes++;
     let index = 0;
     let rows = 0;
-    const it = this.open(epoch);
+    const resumed = pass === 0 ? this.peeked : undefined;
+    this.peeked = undefined;
+    const it = resumed?.it ?? this.open(epoch);
     try {
+      if (resumed) {
+        rows += resumed.first.rows;
+        yield { ...resumed.first, index: index++ };
+      }
       for (;;) {
-        let step: IteratorResult<unknown>;
-        try {
-          step = await it.next();
-        } catch (e) {
-          if (e instanceof FrostlineTfjsError) throw e;
-          throw new FrostlineTfjsError(
-            'BAD_DATA',
-            `${this.what} threw at batch ${index + 1} of epoch ${epoch + 1}: ${(e as Error)?.message ?? String(e)}`,
-            { cause: e, hint: 'Fix the data source; nothing was trained on the failed batch.' },
-          );
-        }
+        const step = await this.next(it, index, epoch);
         if (step.done) break;
         const batch = this.check(step.value, index, epoch);
         rows += batch.rows;
@@ -150,28 +163,65 @@ export class CheckedStream {
     } finally {
       await it.return?.(undefined);
     }
-    if (index === 0) {
+    if (index === 0) throw this.emptyError(pass, epoch);
+    const size = this.declaredSize();
+    if (size !== undefined && rows !== size) {
       throw new FrostlineTfjsError(
         'BAD_DATA',
-        pass === 0
-          ? `${this.what} is empty: it yielded no batch.`
-          : `${this.what} yielded no batch in epoch ${epoch + 1}, although it did before: it can be read only once.`,
-        {
-          hint:
-            pass === 0
-              ? 'Check the data source (an empty folder or file, a filter that drops everything).'
-              : 'Pass a tf.data.Dataset, a function that returns a fresh iterable, or an object whose [Symbol.asyncIterator]() starts over — not a generator object.',
-        },
-      );
-    }
-    if (this.size !== undefined && rows !== this.size) {
-      throw new FrostlineTfjsError(
-        'BAD_DATA',
-        `${this.what} declared size ${this.size} but yielded ${rows} examples in epoch ${epoch + 1}.`,
+        `${this.what} declared size ${size} but yielded ${rows} examples in epoch ${epoch + 1}.`,
         { hint: "Fix the source's size, or leave it out." },
       );
     }
     this.lastRows = rows;
+    this.lastBatches = index;
+  }
+
+  private async next(it: AsyncIterator<unknown> | Iterator<unknown>, index: number, epoch: number) {
+    try {
+      return await it.next();
+    } catch (e) {
+      if (e instanceof FrostlineTfjsError) throw e;
+      throw new FrostlineTfjsError(
+        'BAD_DATA',
+        `${this.what} threw at batch ${index + 1} of epoch ${epoch + 1}: ${(e as Error)?.message ?? String(e)}`,
+        { cause: e, hint: 'Fix the data source; nothing was trained on the failed batch.' },
+      );
+    }
+  }
+
+  private emptyError(pass: number, epoch = 0): FrostlineTfjsError {
+    return new FrostlineTfjsError(
+      'BAD_DATA',
+      pass === 0
+        ? `${this.what} is empty: it yielded no batch.`
+        : `${this.what} yielded no batch in epoch ${epoch + 1}, although it did before: it can be read only once.`,
+      {
+        hint:
+          pass === 0
+            ? 'Check the data source (an empty folder or file, a filter that drops everything).'
+            : 'Pass a tf.data.Dataset, a function that returns a fresh iterable, or an object whose [Symbol.asyncIterator]() starts over — not a generator object.',
+      },
+    );
+  }
+
+  /** The source's declared size now (a folder stream's size shrinks as unreadable files are found). */
+  private declaredSize(): number | undefined {
+    const src = this.source;
+    return isStreamSource(src) && Number.isInteger(src.size) ? src.size : undefined;
+  }
+
+  /** Batches in one pass, once a pass has completed. */
+  get batchesPerPass(): number | undefined {
+    return this.lastBatches;
+  }
+
+  /** Dispose a peeked batch that no pass consumed (a run that failed before training). */
+  async close(): Promise<void> {
+    const p = this.peeked;
+    this.peeked = undefined;
+    if (!p) return;
+    disposeBatch(p.first);
+    await p.it.return?.(undefined);
   }
 
   private open(epoch: number): AsyncIterator<unknown> | Iterator<unknown> {

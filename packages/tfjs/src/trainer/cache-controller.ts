@@ -1,16 +1,19 @@
 import type * as tf from '@tensorflow/tfjs';
 import { ActivationCache, type CutDecision, findCut } from '../cache';
-import { openEngine } from '../engines/select';
+import type { XY } from '../data';
+import { type OpenedEngine, openEngine } from '../engines/select';
 import { runFlat } from '../graph';
 import type { TrainBus } from './bus';
+import { buildStoredCache, buildStreamMemoryCache } from './feature-cache';
+import type { CachedRows } from './rows';
 import type { RunConfig } from './setup';
 import { now, type TrainState } from './state';
 
 /** A cached frozen prefix: its outputs for the training (and validation) rows, and where the head starts. */
 export interface HeadRunner {
   cut: CutDecision;
-  train: ActivationCache;
-  validation?: ActivationCache;
+  train: CachedRows;
+  validation?: CachedRows;
 }
 
 /** The model from the cut to its output, on cached prefix outputs. */
@@ -112,7 +115,11 @@ function emitHit(bus: TrainBus, epoch: number, cut: CutDecision, reason: string)
   });
 }
 
-/** Run the frozen prefix once over the training and validation rows and keep its outputs. */
+/**
+ * Run the frozen prefix once over the training and validation rows and keep its outputs: in memory for
+ * tensors, or in the persistent feature store (streams, `cache: 'persist'` or `{ dir }`), where a later run
+ * finds them again and runs no prefix at all.
+ */
 async function buildCache(
   run: RunConfig,
   state: TrainState,
@@ -121,56 +128,61 @@ async function buildCache(
   cut: CutDecision,
 ): Promise<number> {
   const tc = now();
-  const prefix = { graph: run.graph, nodeCount: cut.index + 1, outputKey: cut.key! };
-  const opened = await openEngine(prefix, { engine: run.engine });
-  try {
-    const trainCache = await ActivationCache.build(
-      run.graph,
-      cut,
-      run.trainSet.x,
-      run.evalBatch,
-      run.cache.dir,
-      opened.engine,
-    );
-    state.head = { cut, train: trainCache };
-    if (run.valSet) {
-      state.head.validation = await ActivationCache.build(
-        run.graph,
-        cut,
-        run.valSet.x,
-        run.evalBatch,
-        run.cache.dir,
-        opened.engine,
-      );
-    }
-  } finally {
-    await opened.dispose();
-  }
-  const trainCache = state.head.train;
+  const built = run.cache.persist
+    ? await buildStoredCache(run, bus, epoch, cut)
+    : run.stream
+      ? await buildStreamMemoryCache(run, bus, epoch, cut)
+      : await buildMemoryCache(run, cut);
+  state.head = { cut, train: built.train, ...(built.validation ? { validation: built.validation } : {}) };
   const ms = now() - tc;
   const info = state.cache;
-  info.status = 'used';
-  info.reason = `frozen prefix of ${cut.prefixLayers.length} layers up to '${cut.prefixLayers.at(-1)}'`;
+  const reused = 'reused' in built && built.reused;
+  info.status = reused && info.builds === 0 ? 'reused' : 'used';
+  info.reason = `frozen prefix of ${cut.prefixLayers.length} layers up to '${cut.prefixLayers.at(-1)}'${reused ? ', features found in the feature store' : ''}`;
   info.prefixLayers = cut.prefixLayers.length;
-  info.builds++;
+  if ('dir' in built) info.store = { dir: built.dir, keys: built.keys };
+  if (!reused) info.builds++;
   info.ms += ms;
   state.timing.cacheMs += ms;
-  state.epochCache = 'built';
-  const rows = trainCache.rows + (state.head.validation?.rows ?? 0);
-  const report = opened.report();
-  info.engine = { ...report, ms, examplesPerSec: ms > 0 ? (rows * 1000) / ms : 0 };
+  state.epochCache = reused ? 'reused' : 'built';
+  const rows = built.train.rows + (built.validation?.rows ?? 0);
+  const report = built.opened?.report();
+  if (report) info.engine = { ...report, ms, examplesPerSec: ms > 0 ? (rows * 1000) / ms : 0 };
   await bus.emit({
     type: 'cache',
     epoch,
-    status: 'built',
+    status: reused ? 'reused' : 'built',
     reason: info.reason,
     prefixLayers: cut.prefixLayers.length,
     cutLayer: cut.prefixLayers.at(-1),
     ms,
-    bytes: trainCache.bytes + (state.head.validation?.bytes ?? 0),
-    onDisk: trainCache.onDisk,
-    engine: report.name,
-    engineReason: report.reason,
+    bytes: built.train.bytes + (built.validation?.bytes ?? 0),
+    onDisk: built.train.onDisk,
+    ...(report ? { engine: report.name, engineReason: report.reason } : {}),
   });
   return ms;
+}
+
+/** Tensor rows through the prefix into memory, on the chosen engine. */
+async function buildMemoryCache(
+  run: RunConfig,
+  cut: CutDecision,
+): Promise<{ train: CachedRows; validation?: CachedRows; opened: OpenedEngine }> {
+  const prefix = { graph: run.graph, nodeCount: cut.index + 1, outputKey: cut.key! };
+  const opened = await openEngine(prefix, { engine: run.engine });
+  const made: CachedRows[] = [];
+  try {
+    const build = async (set: XY) => {
+      const c = await ActivationCache.build(run.graph, cut, set.x, run.evalBatch, opened.engine);
+      made.push(c);
+      return c;
+    };
+    const train = await build(run.trainSet!);
+    return run.valSet ? { train, validation: await build(run.valSet), opened } : { train, opened };
+  } catch (e) {
+    for (const c of made) c.dispose();
+    throw e;
+  } finally {
+    await opened.dispose();
+  }
 }

@@ -1,41 +1,42 @@
 import * as tf from '@tensorflow/tfjs';
-import { epochOrder, rows } from '../batching';
-import type { ActivationCache } from '../cache';
-import type { XY } from '../data';
 import { accuracy } from '../losses';
 import { headForward } from './cache-controller';
+import { disposeRowBatch, validationBatches } from './rows';
 import type { RunConfig } from './setup';
 import type { TrainState } from './state';
 
-/** Mean loss (and accuracy) of the model over `set` in inference mode, through the cached prefix if any. */
-export function evaluate(
+/**
+ * Mean loss (and accuracy) of the model over the validation data in inference mode, through the cached
+ * prefix when there is one. Undefined when the run has no validation data.
+ */
+export async function evaluate(
   run: RunConfig,
   state: TrainState,
-  set: XY,
-  cache: ActivationCache | undefined,
-): { loss: number; acc?: number } {
-  const m = rows(set.x);
-  const order = epochOrder(m, false, 0, 0);
-  const head = cache ? state.head : undefined;
+  epoch: number,
+): Promise<{ loss: number; acc?: number } | undefined> {
+  const head = state.head?.validation ? state.head : undefined;
+  const batches = validationBatches(run, head?.validation, epoch);
+  if (!batches) return undefined;
   let lossSum = 0;
   let accSum = 0;
-  for (let s = 0; s < m; s += run.evalBatch) {
-    const e = Math.min(m, s + run.evalBatch);
-    const [l, a] = tf.tidy(() => {
-      const pred =
-        cache && head
-          ? headForward(run, head, cache.take(order, s, e, true), false)
-          : (run.model.apply(
-              Array.isArray(set.x) ? set.x.map((t) => t.slice(s, e - s)) : set.x.slice(s, e - s),
-              { training: false },
-            ) as tf.Tensor);
-      const yb = set.y.slice(s, e - s);
-      const lv = tf.mean(run.lossFn(yb, pred)).dataSync()[0]!;
-      const av = run.wantAcc ? accuracy(run.loss, yb, pred).dataSync()[0]! : 0;
-      return [lv, av];
-    });
-    lossSum += l * (e - s);
-    accSum += a * (e - s);
+  let m = 0;
+  for await (const b of batches) {
+    try {
+      const [l, a] = tf.tidy(() => {
+        const pred =
+          b.viaHead && head
+            ? headForward(run, head, b.input as tf.Tensor, false)
+            : (run.model.apply(b.input, { training: false }) as tf.Tensor);
+        const lv = tf.mean(run.lossFn(b.y, pred)).dataSync()[0]!;
+        const av = run.wantAcc ? accuracy(run.loss, b.y, pred).dataSync()[0]! : 0;
+        return [lv, av];
+      });
+      lossSum += l * b.rows;
+      accSum += a * b.rows;
+      m += b.rows;
+    } finally {
+      disposeRowBatch(b);
+    }
   }
   return run.wantAcc ? { loss: lossSum / m, acc: accSum / m } : { loss: lossSum / m };
 }

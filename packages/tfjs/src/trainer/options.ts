@@ -33,8 +33,14 @@ export interface TrainOptions {
   /** Default true: reshuffled each epoch with a generator seeded by (seed, epoch). */
   shuffle?: boolean;
   seed?: number;
-  /** `auto` (default): cache the frozen prefix's outputs when possible; `{dir}` spills them to disk. */
-  cache?: 'auto' | 'off' | { dir: string };
+  /**
+   * The activation cache of the frozen prefix. `auto` (default): in memory for tensors; for streams, in the
+   * persistent feature store (`FROSTLINE_CACHE_DIR`, else the user's cache folder). `persist`: the persistent
+   * store for tensors too. `{ dir, maxBytes }`: the persistent store in `dir` (least-recently-used entries
+   * evicted above `maxBytes`). A later run on the same data, prefix weights and cut reuses the stored
+   * features and runs no prefix forward (`result.cache.status: 'reused'`). `off`: no cache.
+   */
+  cache?: 'auto' | 'off' | 'persist' | { dir?: string; maxBytes?: number };
   /**
    * What runs the frozen prefix when the activation cache is built: `auto` (default) the fastest engine
    * present (onnxruntime, then a worker pool, then TF.js), or one forced (absent → ENGINE_UNAVAILABLE).
@@ -107,9 +113,17 @@ export function checkOptions(options: TrainOptions): void {
     cache !== undefined &&
     cache !== 'auto' &&
     cache !== 'off' &&
-    !(typeof cache === 'object' && cache !== null && typeof cache.dir === 'string' && cache.dir !== '')
+    cache !== 'persist' &&
+    !(
+      typeof cache === 'object' &&
+      cache !== null &&
+      (cache.dir === undefined || (typeof cache.dir === 'string' && cache.dir !== '')) &&
+      (cache.maxBytes === undefined || (typeof cache.maxBytes === 'number' && cache.maxBytes > 0))
+    )
   ) {
-    throw bad(`cache must be 'auto', 'off' or { dir: string }, got ${show(cache)}.`);
+    throw bad(
+      `cache must be 'auto', 'off', 'persist' or { dir?: string, maxBytes?: number > 0 }, got ${show(cache)}.`,
+    );
   }
   const engine = options.engine;
   if (engine !== undefined && engine !== 'auto' && !ENGINE_NAMES.includes(engine)) {

@@ -2,9 +2,10 @@ import type { ParamInfo, PolicySpec } from '@frostline/core';
 import * as tf from '@tensorflow/tfjs';
 import { rows, splitData } from '../batching';
 import type { LoadedCheckpoint } from '../checkpoint';
-import { checkData, type TrainData, type XY } from '../data';
+import { checkData, type TensorData, type TrainData, type XY } from '../data';
 import type { EngineChoice } from '../engines/types';
 import { FrostlineTfjsError } from '../errors';
+import { CheckedStream, isStreamInput, streamData } from '../feature-store/source';
 import { type FlatGraph, flattenModel } from '../graph';
 import { inferLoss, isClassification, type LossFn, type LossName, lossFunction, parseLoss } from '../losses';
 import type { AliasFn } from '../model-names';
@@ -41,8 +42,12 @@ export interface RunConfig {
   batchSize: number;
   /** Prefix / evaluation passes run at the training batch size (see `setupRun`). */
   evalBatch: number;
-  trainSet: XY;
+  /** Tensor data (absent for streams). */
+  trainSet?: XY;
   valSet?: XY;
+  /** Stream data (absent for tensors): read a batch at a time, checked as it arrives. */
+  stream?: { train: CheckedStream; validation?: CheckedStream };
+  /** Training examples per epoch (for a stream: its declared size, else 0 until a pass has counted them). */
   examples: number;
   batches: number;
   loss: LossName;
@@ -54,7 +59,11 @@ export interface RunConfig {
   /** A user listener is set (batchEnd events are worth building). */
   listening: boolean;
   verifyMode: 'epoch' | 'end' | 'off';
-  cache: { mode: 'auto' | 'off'; dir?: string };
+  /**
+   * The activation cache: off, in memory, or in the persistent feature store (`persist`; `dir` and
+   * `maxBytes` when given, else the store's defaults).
+   */
+  cache: { mode: 'auto' | 'off'; persist: boolean; dir?: string; maxBytes?: number };
   /** What runs the frozen prefix when the cache is built. */
   engine: EngineChoice;
   graph: FlatGraph;
@@ -87,12 +96,14 @@ export async function setupRun(
   const infos = refs.map((r) => r.info);
   const external = options.externalParams ?? [];
   const resumed = await loadResume(model, options, aliases, disposer);
-  const sets = resolveData(model, data, options, disposer);
+  const sets = isStreamInput(data)
+    ? await resolveStreamData(model, data, options, disposer)
+    : resolveData(model, data as TensorData, options, disposer);
   const optimizer = resolveOptimizer(options, resumed, disposer);
   const backend = tf.getBackend();
   const cacheOpt = options.cache ?? 'auto';
   const batchSize = options.batchSize ?? 32;
-  const n = rows(sets.trainSet.x);
+  const n = sets.trainSet ? rows(sets.trainSet.x) : (sets.stream!.train.rows ?? 0);
   const regularize = (model as unknown as { calculateLosses?: () => tf.Scalar[] }).calculateLosses;
   const hasRegularizers = refs.some((r) => (r.layer as unknown as { losses?: unknown[] }).losses?.length);
   const run: RunConfig = {
@@ -118,7 +129,7 @@ export async function setupRun(
     batchLoss: options.batchLoss ?? (options.onEvent !== undefined || !['webgl', 'webgpu'].includes(backend)),
     listening: options.onEvent !== undefined,
     verifyMode: options.verifyFrozen ?? 'epoch',
-    cache: typeof cacheOpt === 'object' ? { mode: 'auto', dir: cacheOpt.dir } : { mode: cacheOpt },
+    cache: cacheConfig(cacheOpt, sets.stream !== undefined),
     engine: options.engine ?? 'auto',
     graph: flattenModel(model),
   };
@@ -126,18 +137,19 @@ export async function setupRun(
   if (options.augment) run.augment = options.augment;
   if (options.signal) run.signal = options.signal;
   if (hasRegularizers && regularize) run.regularizers = () => regularize.call(model);
-  if (options.earlyStopping) run.earlyStopping = earlyStoppingConfig(options, sets.valSet !== undefined);
+  const hasValidation = sets.valSet !== undefined || sets.stream?.validation !== undefined;
+  if (options.earlyStopping) run.earlyStopping = earlyStoppingConfig(options, hasValidation);
   if (options.checkpoint)
     run.checkpoint = { dir: options.checkpoint.dir, every: options.checkpoint.every ?? 1 };
   return resumed ? { run, resumed } : { run };
 }
 
-type DataPart = Pick<RunConfig, 'trainSet' | 'valSet' | 'loss' | 'lossFn' | 'wantAcc'>;
+type DataPart = Pick<RunConfig, 'trainSet' | 'valSet' | 'stream' | 'loss' | 'lossFn' | 'wantAcc'>;
 
 /** Split train / validation, pick and check the loss against model and labels, check the metrics. */
 function resolveData(
   model: tf.LayersModel,
-  data: TrainData,
+  data: TensorData,
   options: TrainOptions,
   disposer: Disposer,
 ): DataPart {
@@ -148,6 +160,48 @@ function resolveData(
   const loss = options.loss ? parseLoss(options.loss) : inferLoss(model, split.train.y);
   checkData(model, split.train, loss, 'training data');
   if (split.validation) checkData(model, split.validation, loss, 'validation data');
+  const part: DataPart = { trainSet: split.train, ...lossAndMetrics(loss, options) };
+  if (split.validation) part.valSet = split.validation;
+  return part;
+}
+
+/**
+ * Streams: the first batch of each stream is read ahead (and replayed by the first pass) to pick and
+ * check the loss against model and labels, as for tensors. `validationSplit` cannot cut a stream.
+ */
+async function resolveStreamData(
+  model: tf.LayersModel,
+  data: unknown,
+  options: TrainOptions,
+  disposer: Disposer,
+): Promise<DataPart> {
+  if (options.validationSplit !== undefined) {
+    throw new FrostlineTfjsError(
+      'BAD_OPTION',
+      'validationSplit cannot split a stream: pass { train: stream, validation: stream } instead.',
+    );
+  }
+  const src = streamData(data);
+  const stream: NonNullable<RunConfig['stream']> = {
+    train: new CheckedStream(src.train, 'the training stream'),
+  };
+  disposer.add(() => void stream.train.close());
+  if (src.validation) {
+    stream.validation = new CheckedStream(src.validation, 'the validation stream');
+    disposer.add(() => void stream.validation?.close());
+  }
+  const first = await stream.train.peek();
+  const loss = options.loss ? parseLoss(options.loss) : inferLoss(model, first.y);
+  checkData(model, first, loss, 'the training stream (first batch)');
+  if (stream.validation)
+    checkData(model, await stream.validation.peek(), loss, 'the validation stream (first batch)');
+  return { stream, ...lossAndMetrics(loss, options) };
+}
+
+function lossAndMetrics(
+  loss: LossName,
+  options: TrainOptions,
+): Pick<RunConfig, 'loss' | 'lossFn' | 'wantAcc'> {
   const metrics = options.metrics ?? (isClassification(loss) ? ['acc'] : []);
   if (!Array.isArray(metrics)) {
     throw new FrostlineTfjsError(
@@ -162,14 +216,23 @@ function resolveData(
       `Unknown metric '${unknownMetric}'. Supported: 'acc' (alias 'accuracy').`,
     );
   }
-  const part: DataPart = {
-    trainSet: split.train,
-    loss,
-    lossFn: lossFunction(loss),
-    wantAcc: metrics.some((m) => m === 'acc' || m === 'accuracy'),
+  return { loss, lossFn: lossFunction(loss), wantAcc: metrics.some((m) => m === 'acc' || m === 'accuracy') };
+}
+
+const isNode = typeof process !== 'undefined' && process.versions?.node != null;
+
+/** Where the activation cache lives: streams and `persist` / `{ dir }` use the persistent store. */
+function cacheConfig(opt: NonNullable<TrainOptions['cache']>, streaming: boolean): RunConfig['cache'] {
+  if (opt === 'off') return { mode: 'off', persist: false };
+  // Streams go to the persistent store where there is a file system (Node); in a browser, to memory.
+  if (opt === 'auto') return { mode: 'auto', persist: streaming && isNode };
+  if (opt === 'persist') return { mode: 'auto', persist: true };
+  return {
+    mode: 'auto',
+    persist: true,
+    ...(opt.dir !== undefined ? { dir: opt.dir } : {}),
+    ...(opt.maxBytes !== undefined ? { maxBytes: opt.maxBytes } : {}),
   };
-  if (split.validation) part.valSet = split.validation;
-  return part;
 }
 
 /** The optimizer: options first, then the checkpoint's configuration; its slots restored by name. */

@@ -32,13 +32,16 @@ export interface TrainResult {
     epochMs: number[];
   };
   cache: {
-    status: 'used' | 'disabled' | 'off';
+    /** `reused`: every feature came from the persistent store (no prefix forward ran in this run). */
+    status: 'used' | 'reused' | 'disabled' | 'off';
     reason: string;
     prefixLayers: number;
     builds: number;
     ms: number;
     /** The engine that ran the frozen prefix for the last cache build, why, and how fast. */
     engine?: CacheEngineInfo;
+    /** The persistent feature store's folder and the entries this run used. */
+    store?: { dir: string; keys: string[] };
   };
   backend: string;
   loss: LossName;
