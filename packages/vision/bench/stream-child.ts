@@ -48,7 +48,7 @@ let result: Awaited<ReturnType<typeof train>>;
 if (mode === 'memory') {
   const ds = await imageFolder(root, { backbone, valSplit: 0.1 });
   result = await train(
-    backbone.model,
+    backbone,
     { train: ds.train, validation: ds.validation! },
     { ...common, cache: 'auto' },
   );
@@ -57,7 +57,7 @@ if (mode === 'memory') {
 } else {
   const ds = await imageFolder(root, { backbone, valSplit: 0.1, stream: true, batchSize: 32 });
   result = await train(
-    backbone.model,
+    backbone,
     { train: ds.train, validation: ds.validation! },
     { ...common, cache: { dir: args.store! } },
   );
