@@ -271,6 +271,9 @@ export interface FormatOptions {
 
 export type ExportTarget = 'pytorch' | 'paddle';
 
+/** Multi-process PyTorch: DistributedDataParallel or FullyShardedDataParallel, launched by `torchrun`. */
+export type ExportLauncher = 'ddp' | 'fsdp';
+
 export interface ExportOptions {
   /** Python variable that holds the model (default `model`). */
   modelVar?: string;
@@ -278,4 +281,9 @@ export interface ExportOptions {
   optimizer?: string;
   /** Base learning rate (default 1e-3). */
   lr?: number;
+  /**
+   * PyTorch only: emit a complete `torchrun` training script (process group, plan check across
+   * ranks, DDP or FSDP wrapping, DistributedSampler) instead of the single-process snippet.
+   */
+  launcher?: ExportLauncher;
 }
