@@ -64,7 +64,7 @@ const USER_CODE: readonly string[] = [
   '',
   '',
   `${USER_CODE_MARK} (2/3): the whole training set as a torch Dataset, on every rank; the`,
-  "# DistributedSampler gives each rank its share.",
+  '# DistributedSampler gives each rank its share.',
   'def build_dataset():',
   '    raise NotImplementedError("frostline: build and return your torch.utils.data.Dataset in build_dataset()")',
   '',
@@ -143,7 +143,7 @@ const SETUP: readonly string[] = [
   '        raise PlanMismatch("a rank could not apply the plan: " + "; ".join(failed))',
   '    if any((x["plan"], x["trainable"]) != (report["plan"], report["trainable"]) for x in reports):',
   '        seen = "; ".join(',
-  '            f"rank {r}: plan {x[\'plan\']}, {x[\'count\']} trainable (names hash {x[\'trainable\']})"',
+  "            f\"rank {r}: plan {x['plan']}, {x['count']} trainable (names hash {x['trainable']})\"",
   '            for r, x in enumerate(reports)',
   '        )',
   '        raise PlanMismatch(',
@@ -175,7 +175,7 @@ function wrapModel(launcher: ExportLauncher): string[] {
     '        auto_wrap_policy=policy,',
     '        use_orig_params=True,',
     '        device_id=device.index if on_gpu else None,',
-    '        sync_module_states=on_gpu,  # every rank starts from rank 0\'s weights',
+    "        sync_module_states=on_gpu,  # every rank starts from rank 0's weights",
     '    )',
   ];
 }
@@ -283,7 +283,12 @@ const MAIN: readonly string[] = [
 ];
 
 /** The whole script; `optimizer` is a `torch.optim` class name, `lr` the base learning rate. */
-export function pytorchLauncherScript(plan: Plan, launcher: ExportLauncher, optimizer: string, lr: number): string {
+export function pytorchLauncherScript(
+  plan: Plan,
+  launcher: ExportLauncher,
+  optimizer: string,
+  lr: number,
+): string {
   const blank = ['', ''];
   const lines = [
     '#!/usr/bin/env python3',

@@ -192,4 +192,3 @@ export function exportPlan(plan: Plan, target: ExportTarget, opts: ExportOptions
   if (o.launcher) return pytorchLauncherScript(plan, o.launcher, o.optimizer, o.lr);
   return target === 'pytorch' ? pytorch(plan, o) : paddle(plan, o);
 }
-
