@@ -171,7 +171,7 @@ function expectTrainedLikePlan(
     expect(out.bnEval).toEqual(frozenBn);
     expect(out.requiresGrad).toEqual([...plan.trainableNames()].sort());
     expect(out.groups.map((g) => g.names)).toEqual(plannedGroups(plan).map((g) => g.names));
-    out.groups.forEach((g, i) => expect(g.lr).toBeCloseTo(plannedGroups(plan)[i]!.lr, 15));
+    for (const [i, g] of out.groups.entries()) expect(g.lr).toBeCloseTo(plannedGroups(plan)[i]!.lr, 15);
   }
   expect(runs[0]!.out!.trainableDigests).toEqual(runs[1]!.out!.trainableDigests);
   expect(Object.keys(runs[0]!.out!.trainableDigests).sort()).toEqual([...plan.trainableNames()].sort());
@@ -357,12 +357,31 @@ describe("Paddle: BatchNorm's _mean/_variance in named_parameters() are statisti
   });
 
   it('at run time: statistics found by type, skipped before stop_gradient, filtered from the optimizer', () => {
-    expect(code).toContain('for name, sub in layer.named_sublayers(include_self=True):');
+    expect(code).toContain('return [("", layer)] + list(layer.named_sublayers())');
     expect(code).toContain('getattr(paddle.nn.layer.norm, "_BatchNormBase", None)');
     expect(code).toMatch(
       /if name not in stats: {2}# BN statistics keep stop_gradient=True\n {8}p\.stop_gradient = name in FROZEN/,
     );
     expect(code).toContain('[params[n] for n in names if n not in stats]');
     expect(code).not.toMatch(/stop_gradient = False/);
+  });
+
+  it('run on a stand-in paddle (same layer/parameter API): statistics keep stop_gradient, frozen BN in eval', () => {
+    const path = join(dir, 'paddle_snippet.py');
+    writeFileSync(path, code);
+    const stub = fileURLToPath(new URL('./fixtures/paddle_stub/run_snippet.py', import.meta.url));
+    const r = spawnSync('python3', [stub, path], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      stopGradient: Record<string, boolean>;
+      groups: Array<{ factor: number; names: string[] }>;
+      training: Record<string, boolean>;
+    };
+    const trainable = ['layer4.conv.weight', 'layer4.bn.weight', 'layer4.bn.bias'];
+    expect(Object.keys(out.stopGradient).filter((n) => !out.stopGradient[n])).toEqual(trainable);
+    expect(out.stopGradient['layer4.bn._mean']).toBe(true);
+    expect(out.groups).toEqual([{ factor: 1, names: trainable }]);
+    expect(out.training['backbone.bn']).toBe(false);
+    expect(out.training['layer4.bn']).toBe(true);
   });
 });
