@@ -116,6 +116,7 @@ async function twoRanks(
         RANK: String(r),
         LOCAL_RANK: String(r),
         WORLD_SIZE: '2',
+        CUDA_VISIBLE_DEVICES: '', // CPU processes with gloo, even on a machine with GPUs
       }),
     ),
   );
@@ -200,7 +201,7 @@ describe.skipIf(noTorch !== undefined)('exported torchrun scripts on 2 CPU proce
     const code = exportPlan(plan, 'pytorch', { launcher: 'fsdp' });
     if (info.fsdp_error !== null) {
       console.warn(
-        `[export-launcher] FSDP NOT RUN: torch ${info.torch} cannot import FullyShardedDataParallel (${info.fsdp_error.slice(0, 160)}); checked the generated script's structure only`,
+        `[export-launcher] FSDP NOT RUN with torch ${info.torch}: ${info.fsdp_error.slice(0, 200)}; checked the generated script's structure only`,
       );
       const run = code.slice(code.indexOf('def run(device):'));
       expect(run.indexOf('apply_plan(model)')).toBeLessThan(run.indexOf('wrap_model(model, device)'));
