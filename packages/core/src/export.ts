@@ -68,7 +68,14 @@ function checkOpts(opts: ExportOptions, target: ExportTarget): CheckedExportOpti
       path: 'lr',
     });
   }
-  return { modelVar, optimizer, lr, launcher: checkLauncher(opts.launcher, target) };
+  const launcher = checkLauncher(opts.launcher, target);
+  if (launcher !== undefined && opts.modelVar !== undefined) {
+    throw new PolicyError('UNKNOWN_KEY', `modelVar has no effect with launcher '${launcher}'`, {
+      path: 'modelVar',
+      hint: 'The script builds its model in build_model(); leave modelVar out.',
+    });
+  }
+  return { modelVar, optimizer, lr, launcher };
 }
 
 function pytorch(plan: Plan, o: CheckedExportOptions): string {

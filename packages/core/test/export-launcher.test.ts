@@ -315,6 +315,9 @@ describe('exportPlan launcher scripts: structure', () => {
   it('bad launchers are typed errors; the plain snippet has no launcher code', () => {
     expect(errorCode(() => exportPlan(plan, 'pytorch', { launcher: 'dpp' as never }))).toBe('INVALID_FORMAT');
     expect(errorCode(() => exportPlan(plan, 'paddle', { launcher: 'ddp' }))).toBe('INVALID_FORMAT');
+    expect(errorCode(() => exportPlan(plan, 'pytorch', { launcher: 'ddp', modelVar: 'net' }))).toBe(
+      'UNKNOWN_KEY',
+    );
     const plain = exportPlan(plan, 'pytorch');
     expect(plain).not.toContain('init_process_group');
     expect(plain).toContain('def frostline_bn_inference(module):');
