@@ -100,8 +100,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Two ranks, as torchrun would start them; `scripts[r]` is the script rank r runs. */
 async function twoRanks(
   scripts: [string, string],
-  model: string,
+  model: string | [string, string],
 ): Promise<Array<Run & { out?: RankResult }>> {
+  const models = typeof model === 'string' ? [model, model] : model;
   const port = String(await freePort());
   const paths = scripts.map((code, r) => {
     const p = join(dir, `train-${port}-${r}.py`);
@@ -110,7 +111,7 @@ async function twoRanks(
   });
   const runs = await Promise.all(
     [0, 1].map((r) =>
-      run(['-u', HARNESS, 'rank', paths[r]!, join(dir, `out-${port}-${r}.json`), model], {
+      run(['-u', HARNESS, 'rank', paths[r]!, join(dir, `out-${port}-${r}.json`), models[r]!], {
         MASTER_ADDR: '127.0.0.1',
         MASTER_PORT: port,
         RANK: String(r),
@@ -228,6 +229,19 @@ describe.skipIf(noTorch !== undefined)('exported torchrun scripts on 2 CPU proce
       expect(x.stderr).toContain(`rank 0: plan ${planFingerprint(plan)}, 11 trainable`);
       expect(x.stderr).toContain(`rank 1: plan ${planFingerprint(other)}, 17 trainable`);
       expect(x.out?.groups).toBeUndefined(); // stopped before training
+    }
+  });
+
+  it('a rank that cannot apply the plan (another model) stops both ranks with its reason, no hang', async () => {
+    const code = exportPlan(planFreeze(info.small, SEED), 'pytorch', { launcher: 'ddp' });
+    const runs = await twoRanks([code, code], ['small', 'resnet18']);
+    for (const [r, x] of runs.entries()) {
+      expect(x.timedOut, `rank ${r} hung`).toBe(false);
+      expect(x.code).toBe(1);
+      // resnet18 holds every name of the small net, and 27 more.
+      expect(x.stderr).toContain(`frostline: rank ${r}: a rank failed before training: rank 1: KeyError:`);
+      expect(x.stderr).toContain('parameters the plan does not know: [');
+      expect(x.stderr).toContain('(27 in all)');
     }
   });
 
