@@ -46,7 +46,9 @@ interface Run {
 /** Runs a command; kills it after `ms` so a hang fails the test instead of stalling the suite. */
 function run(args: string[], env: Record<string, string> = {}, ms = 150_000): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(PY, args, { env: { ...process.env, OMP_NUM_THREADS: '1', PYTHONDONTWRITEBYTECODE: '1', ...env } });
+    const child = spawn(PY, args, {
+      env: { ...process.env, OMP_NUM_THREADS: '1', PYTHONDONTWRITEBYTECODE: '1', ...env },
+    });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
