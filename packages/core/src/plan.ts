@@ -8,7 +8,15 @@ import { lrFactors } from './lr';
 import { describeValue, indexModelCached, layerMembers, type ModelIndex, nameIndex } from './model';
 import { validatePolicy } from './policy';
 import { expandSchedule } from './schedule';
-import { formatSelector, matchIndex, noMatchHint, parseSelector, suggestFor } from './selectors';
+import {
+  formatSelector,
+  matchIndex,
+  missingNames,
+  noMatchHint,
+  parseSelector,
+  type SelectorNode,
+  suggestFor,
+} from './selectors';
 import { nearestNames } from './suggest';
 import type {
   AppliedRule,
@@ -61,6 +69,26 @@ interface Columns {
   bn: Uint8Array;
 }
 
+function isNamesSelector(sel: Selector): boolean {
+  return typeof sel === 'object' && sel !== null && !Array.isArray(sel) && 'names' in sel;
+}
+
+/** `NO_MATCH` for the first name of a `{ names }` selector that no parameter has (as name or alias). */
+function checkNames(ix: ModelIndex, node: SelectorNode, path: string): void {
+  const missing = missingNames(ix, node);
+  if (missing.length === 0) return;
+  const more = missing.length > 1 ? ` (and ${missing.length - 1} more)` : '';
+  throw new PolicyError(
+    'NO_MATCH',
+    `name ${q(missing[0]!)} of the names selector matches no parameter${more}`,
+    {
+      path,
+      suggestions: suggestFor(ix, node),
+      hint: `${noMatchHint(ix, node)} To ignore unknown names, set \`strict: false\` on this rule.`,
+    },
+  );
+}
+
 /** Compute the plan for `params` under `policy` at `opts.epoch` (default 0). */
 export function planFreeze(params: readonly ParamInfo[], policy: PolicySpec, opts: PlanOptions = {}): Plan {
   const spec = validatePolicy(policy);
@@ -92,6 +120,8 @@ export function planFreeze(params: readonly ParamInfo[], policy: PolicySpec, opt
         hint: `${noMatchHint(ix, node)} To allow an empty match, set \`strict: false\` on this rule.`,
       });
     }
+    // An exact name set is strict name by name: one stale name is as wrong as all of them.
+    if (strict && isNamesSelector(sel)) checkNames(ix, parseSelector(sel, path), path);
     return list;
   };
 

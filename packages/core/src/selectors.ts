@@ -6,7 +6,7 @@
  * contain their rarest literal segment, and layer/type selectors read precomputed layer lists.
  */
 import { PolicyError, q } from './errors';
-import { describeValue, indexModelCached, type ModelIndex, pathsOf, splitPath } from './model';
+import { describeValue, indexModelCached, type ModelIndex, nameIndex, pathsOf, splitPath } from './model';
 import { nearestNames } from './suggest';
 import type { CompiledSelector, MatchContext, ParamInfo, Selector } from './types';
 
@@ -14,6 +14,7 @@ export { splitPath };
 
 export type SelectorNode =
   | { t: 'name'; segs: string[] }
+  | { t: 'names'; set: ReadonlySet<string> }
   | { t: 'glob'; re: RegExp; literals: string[]; segs: string[] }
   | { t: 'regex'; re: RegExp }
   | { t: 'type'; types: string[]; patterns: RegExp[] }
@@ -24,6 +25,7 @@ export type SelectorNode =
 
 const OBJECT_KEYS = [
   'name',
+  'names',
   'glob',
   'regex',
   'flags',
@@ -181,6 +183,39 @@ function globNode(s: string, path: string): SelectorNode {
   return { t: 'glob', re: globToRegExp(s), literals: segs.filter((x) => !x.includes('*')), segs };
 }
 
+/** `{ names: [...] }`: an exact set of full parameter names (or aliases); no segments, globs or regexes. */
+function namesNode(v: unknown, path: string): SelectorNode {
+  if (!Array.isArray(v)) {
+    throw new PolicyError(
+      'INVALID_TYPE',
+      `names must be an array of full parameter names, got ${describeValue(v)}`,
+      {
+        path,
+        hint: "Write e.g. { names: ['fc1.weight', 'fc1.bias'] }.",
+      },
+    );
+  }
+  if (v.length === 0) {
+    throw new PolicyError('EMPTY_RULE', 'names is empty, so it selects nothing', {
+      path,
+      hint: 'List at least one full parameter name, or remove the rule.',
+    });
+  }
+  v.forEach((name, i) => {
+    if (typeof name !== 'string' || splitPath(name).length === 0) {
+      throw new PolicyError(
+        'INVALID_SELECTOR',
+        `names[${i}] must be a full parameter name, got ${describeValue(name)}`,
+        {
+          path: `${path}[${i}]`,
+          hint: "Each entry is one parameter's exact name, e.g. 'fc1.weight'.",
+        },
+      );
+    }
+  });
+  return { t: 'names', set: new Set(v as string[]) };
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof RegExp);
 }
@@ -258,6 +293,8 @@ function parseObject(o: Record<string, unknown>, path: string, depth: number): S
   switch (key) {
     case 'name':
       return nameNode(str(), at);
+    case 'names':
+      return namesNode(v, at);
     case 'glob':
       return globNode(str(), at);
     case 'regex': {
@@ -364,6 +401,7 @@ export function formatSelector(sel: Selector | unknown): string {
     const plain = !/[*!:]/.test(o.name) && !o.name.trim().startsWith('/');
     return plain ? o.name : `name:${o.name}`;
   }
+  if (Array.isArray(o.names)) return formatNames(o.names);
   if (typeof o.glob === 'string') return o.glob.includes('*') ? o.glob : `glob:${o.glob}`;
   if (typeof o.regex === 'string') return `/${o.regex}/${typeof o.flags === 'string' ? o.flags : ''}`;
   if (o.layerType !== undefined) {
@@ -379,6 +417,13 @@ export function formatSelector(sel: Selector | unknown): string {
     return /^[^\s[(]+$/.test(inner) ? `!${inner}` : `!(${inner})`;
   }
   return JSON.stringify(o);
+}
+
+/** `names(a, b, c, … +97 more)`: a plan's name set can hold thousands of names; messages stay short. */
+function formatNames(names: readonly unknown[]): string {
+  const shown = names.slice(0, 3).map(String);
+  const more = names.length > 3 ? `, … +${names.length - 3} more` : '';
+  return `names(${shown.join(', ')}${more})`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -406,6 +451,8 @@ function testNode(node: SelectorNode, p: ParamInfo, paths: string[], ctx: MatchC
   switch (node.t) {
     case 'name':
       return paths.some((s) => runMatches(splitPath(s), node.segs));
+    case 'names':
+      return paths.some((s) => node.set.has(s));
     case 'glob':
       return paths.some((s) => node.re.test(s));
     case 'regex':
@@ -531,6 +578,30 @@ function matchName(ix: ModelIndex, segs: readonly string[]): number[] {
   return addAliasHits(ix, out, (a) => a.segs.some((p) => segsRun(p, 0, p.length, ids)));
 }
 
+function matchNames(ix: ModelIndex, set: ReadonlySet<string>): number[] {
+  const byName = nameIndex(ix);
+  const out: number[] = [];
+  for (const s of set) {
+    const i = byName.get(s);
+    if (i !== undefined) out.push(i);
+  }
+  return addAliasHits(ix, out, (a) => a.strings.some((x) => set.has(x)));
+}
+
+/** The names of a `{ names }` selector that are neither a parameter's name nor an alias. */
+export function missingNames(ix: ModelIndex, node: SelectorNode): string[] {
+  if (node.t !== 'names') return [];
+  const byName = nameIndex(ix);
+  let aliasSet: Set<string> | undefined;
+  const missing: string[] = [];
+  for (const s of node.set) {
+    if (byName.has(s)) continue;
+    aliasSet ??= new Set([...ix.aliases.values()].flatMap((a) => a.strings));
+    if (!aliasSet.has(s)) missing.push(s);
+  }
+  return missing;
+}
+
 /**
  * Globs as a small NFA over segments, simulated with a bit set of pattern positions. The state
  * after each prefix segment is kept on a stack, so a group resumes where it diverges from the
@@ -654,6 +725,8 @@ export function matchIndex(ix: ModelIndex, node: SelectorNode): number[] {
   switch (node.t) {
     case 'name':
       return matchName(ix, node.segs);
+    case 'names':
+      return matchNames(ix, node.set);
     case 'glob':
       return matchGlob(ix, node);
     case 'regex': {
@@ -744,6 +817,12 @@ export function suggestFor(ix: ModelIndex, node: SelectorNode, k = 3): string[] 
       // A path query can also be near a layer written with the other separator.
       return hits;
     }
+    case 'names': {
+      const missing = missingNames(ix, node);
+      const pool = new Set<string>();
+      for (let i = 0; i < ix.n; i++) for (const p of pathsOf(ix, i)) pool.add(p);
+      return missing.length === 0 ? [] : nearestNames(missing[0]!, [...pool], k);
+    }
     case 'regex':
       return [];
     case 'type': {
@@ -765,6 +844,9 @@ export function suggestFor(ix: ModelIndex, node: SelectorNode, k = 3): string[] 
 export function noMatchHint(ix: ModelIndex, node: SelectorNode): string {
   if (node.t === 'layers') {
     return `The model has ${ix.layers.length} layers (0..${ix.layers.length - 1}); negative indices count from the end.`;
+  }
+  if (node.t === 'names') {
+    return '`names` lists exact full parameter names (or aliases): no segments, globs or patterns.';
   }
   if (node.t === 'name') {
     return 'Names match whole segments (`fc1` never matches `fc10`); use a glob like `fc1*` for prefixes.';

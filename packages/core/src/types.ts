@@ -46,12 +46,19 @@ export interface ParamInfo {
  * - `layers:0..5` / `layers:3..` / `layers:..-2`: a range over the ordered layer list (inclusive,
  *   negative from the end); `first:N` and `last:N` are shorthands;
  * - `!sel`: negation of any string form.
- * Arrays are unions. Object forms say the same explicitly.
+ * Arrays are unions. Object forms say the same explicitly; `{ names: [...] }` (object form only) is an
+ * exact set of full names.
  */
 export type Selector = string | RegExp | readonly Selector[] | SelectorObject;
 
 export type SelectorObject =
   | { name: string }
+  /**
+   * Exactly the parameters whose full name (or an alias) is in the list: no segment runs, globs or
+   * regexes, so `fc1.weight` never selects `fc10.weight`. An empty list is an error; with `strict`
+   * (the default) every listed name must exist. What a plan's `trainableNames()` feeds back.
+   */
+  | { names: readonly string[] }
   | { glob: string }
   | { regex: string; flags?: string }
   | { layerType: string | readonly string[] }
