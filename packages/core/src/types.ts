@@ -258,6 +258,11 @@ export interface MatchContext {
   /** Index of the parameter's layer in the ordered layer list (order of first appearance). */
   layerIndex: number;
   layerCount: number;
+  /**
+   * The type of the parameter's layer as a plan sees it (the first `layerType` given among the
+   * layer's parameters); `type:` selectors read it before the parameter's own `layerType`.
+   */
+  layerType?: string;
 }
 
 /** A parsed selector. `source` is its canonical string form. */
