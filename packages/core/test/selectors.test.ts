@@ -82,7 +82,10 @@ describe('globs, regexes, types, ranges, lists, negation', () => {
     ]);
     expect(names(p, 'model.layers.*.ln1')).toEqual(['model.layers.3.ln1.weight', 'model.layers.3.ln1.bias']);
     expect(names(p, 'fc1*')).toEqual(['net/fc1_x/kernel']);
-    expect(names(p, 'layers.*.ln1*.weight')).toEqual(['model.layers.3.ln1.weight', 'model.layers.4.ln10.weight']);
+    expect(names(p, 'layers.*.ln1*.weight')).toEqual([
+      'model.layers.3.ln1.weight',
+      'model.layers.4.ln10.weight',
+    ]);
     // A run never skips a segment: `encoder.0` is not `encoder.*.0`.
     expect(names(p, 'encoder.0*')).toEqual([]);
   });
