@@ -231,7 +231,7 @@ export function planFreeze(params: readonly ParamInfo[], policy: PolicySpec, opt
     bn[l] = frozen ? 1 : 2;
   }
 
-  const lr = lrFactors(n, spec.lr, match, ix.layerOf, ix.layers.length, sched.warmups);
+  const lr = lrFactors(n, spec.lr, match, ix.layerOf, ix.layers.length, sched.warmups, (i) => ix.names[i]!);
   return makePlan(epoch, spec, rules, ix, { trainable, decided, decision, lr, bn });
 }
 
