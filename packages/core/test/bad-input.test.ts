@@ -627,7 +627,7 @@ const cases: Case[] = [
     mentions: 'number -1',
   },
   {
-    id: 'kind typo',
+    id: 'parameter kind typo',
     run: plan({}, [{ name: 'a.w', shape: [1], kind: 'buf' }]),
     code: 'INVALID_TYPE',
     path: 'params[0].kind',
