@@ -40,8 +40,10 @@ export interface ParamInfo {
  * Where a rule points. Strings are the compact form (also what YAML/JSON policies use):
  * - `fc1`, `layer4.0`, `block_16_project/kernel`: a path matched on whole segments, as a contiguous
  *   run anywhere in the name (`fc1` matches `fc1.weight` and `net/fc1/kernel`, never `fc10.weight`);
- * - with `*` (within one segment) or `**` (any number of segments): a glob over the whole path;
- * - `/regex/flags`: a regular expression tested against the full name (and aliases);
+ * - with `*` (within one segment) or `**` (any number of segments): a glob, matched like a path as
+ *   a contiguous run of whole segments anywhere in the name (`fc1*` selects `fc1`, `fc10`, `fc1_x`);
+ * - `/regex/flags`: a regular expression tested against the full name (and aliases); patterns that
+ *   could backtrack for long are refused (`UNSAFE_REGEX`);
  * - `type:BatchNormalization`: every parameter whose layerType is that (comma list allowed);
  * - `layers:0..5` / `layers:3..` / `layers:..-2`: a range over the ordered layer list (inclusive,
  *   negative from the end); `first:N` and `last:N` are shorthands;
