@@ -655,6 +655,13 @@ const cases: Case[] = [
     mentions: '`enc.w`',
   },
   {
+    id: 'catastrophic RegExp straight to planFreeze, long name',
+    run: plan({ rules: [{ freeze: /^(a+)+$/ }] }, [{ name: `${'a'.repeat(5000)}!`, shape: [1] }]),
+    code: 'UNSAFE_REGEX',
+    path: 'rules[0].freeze',
+    mentions: '/^(a+)+$/',
+  },
+  {
     id: 'selectParams bad selector',
     run: () => selectParams(mlp, '/(a*)*/'),
     code: 'UNSAFE_REGEX',
