@@ -9,6 +9,7 @@ export { diffPlans, planFreeze } from './plan';
 export { planFingerprint } from './plan-fingerprint';
 export { definePolicy, parsePolicy, validatePolicy } from './policy';
 export { freezeAllBut, freezeTo } from './presets';
+export { seededRandom } from './random';
 export { scheduleBoundaries, warmupFactor } from './schedule';
 export { compileSelector, formatSelector, selectParams } from './selectors';
 export { editDistance, nearestNames } from './suggest';
