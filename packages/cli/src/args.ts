@@ -32,6 +32,7 @@ export type ParsedCommand =
       epoch: number;
       modelVar?: string;
       lr?: number;
+      launcher?: 'ddp' | 'fsdp';
     };
 
 export const COMMANDS = ['plan', 'train', 'export', 'help'] as const;
@@ -63,6 +64,7 @@ const COMMAND_OPTIONS = {
     epoch: { type: 'string' },
     'model-var': { type: 'string' },
     lr: { type: 'string' },
+    launcher: { type: 'string' },
   },
 } as const;
 
@@ -72,7 +74,7 @@ export const HELP: Record<'main' | 'plan' | 'train' | 'export', string> = {
 Usage:
   frostline plan <model> --policy <file> [--format table|markdown|json]
   frostline train --config <run.yaml|json> [--resume <dir>] [--output <dir>]
-  frostline export --policy <file> --model <model> --to pytorch|paddle
+  frostline export --policy <file> --model <model> --to pytorch|paddle [--launcher ddp|fsdp]
 
 <model> is a built-in name (linear-10x10, mlp-100-50-10, mnist-cnn, mobilenet_v2, mobilenet_v1,
 resnet18, resnet34, resnet50, use-lite), a folder with model.json, a Hugging Face model folder
@@ -114,7 +116,8 @@ Ctrl-C saves a checkpoint and exits with code 130; resume with --resume <output>
   export: `Usage: frostline export --policy <file> --model <model> --to pytorch|paddle [options]
 
 Prints a Python snippet that applies the same plan in PyTorch (requires_grad_) or Paddle
-(stop_gradient), with optimizer parameter groups for the learning-rate factors.
+(stop_gradient), with optimizer parameter groups for the learning-rate factors. With --launcher,
+a complete torchrun training script instead (run: torchrun --nproc_per_node=N train.py).
 
 Options:
   -p, --policy <file>    policy file (.yaml, .yml or .json)
@@ -123,6 +126,7 @@ Options:
       --epoch <n>        evaluate schedules at this 0-based epoch (default 0)
       --model-var <v>    Python variable holding the model (default: model)
       --lr <x>           base learning rate written into the optimizer
+      --launcher <l>     ddp or fsdp (pytorch only): a multi-process training script
       --json             JSON object with the snippet`,
 };
 
@@ -267,15 +271,27 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     if (!Number.isFinite(lr) || lr <= 0)
       throw new CliError('BAD_OPTION', `--lr must be a positive number, got '${v.lr}'`);
   }
+  const to = enumOption(required(v.to, 'to', 'export'), 'to', ['pytorch', 'paddle'] as const, 'pytorch');
+  const launcher =
+    v.launcher === undefined
+      ? undefined
+      : enumOption(v.launcher, 'launcher', ['ddp', 'fsdp'] as const, 'ddp');
+  if (launcher !== undefined && to !== 'pytorch') {
+    throw new CliError(
+      'BAD_OPTION',
+      `--launcher ${launcher} needs --to pytorch (DDP and FSDP scripts are PyTorch only)`,
+    );
+  }
   return {
     command: 'export',
     flags,
     policy: required(v.policy, 'policy', 'export'),
     model: required(v.model, 'model', 'export'),
-    to: enumOption(required(v.to, 'to', 'export'), 'to', ['pytorch', 'paddle'] as const, 'pytorch'),
+    to,
     epoch: intOption(v.epoch, 'epoch', 0),
     ...(v['model-var'] === undefined ? {} : { modelVar: v['model-var'] }),
     ...(lr === undefined ? {} : { lr }),
+    ...(launcher === undefined ? {} : { launcher }),
   };
 }
 

@@ -11,8 +11,16 @@ export function splitData(
   data: TensorData,
   validationSplit: number | undefined,
 ): { train: XY; validation?: XY; owned: tf.Tensor[] } {
-  if ('train' in data)
+  if ('train' in data) {
+    if (validationSplit !== undefined) {
+      throw new FrostlineTfjsError(
+        'BAD_OPTION',
+        `validationSplit (${validationSplit}) only splits { x, y } data; this data names its sets as { train, validation }. ` +
+          'Drop validationSplit, or pass { x, y } to have the last rows validate.',
+      );
+    }
     return { train: data.train, ...(data.validation ? { validation: data.validation } : {}), owned: [] };
+  }
   if (!validationSplit) return { train: data, owned: [] };
   if (!(validationSplit > 0 && validationSplit < 1)) {
     throw new FrostlineTfjsError('BAD_OPTION', `validationSplit must be in (0, 1), got ${validationSplit}.`);

@@ -1,3 +1,18 @@
+/**
+ * The training loop. `train()` only sequences the parts in `trainer/`, each with one job:
+ *
+ * - `trainer/options.ts`     TrainOptions; checks of the options that need no model or data (BAD_OPTION)
+ * - `trainer/setup.ts`       RunConfig: resolves data split, loss, metrics, optimizer, modes, once
+ * - `trainer/resume.ts`      loads the checkpoint a run continues; policyFromModel; copyWeightsByName
+ * - `trainer/state.ts`       TrainState, the one object holding everything that changes during a run
+ * - `trainer/bus.ts`         the TrainEvent stream; the user's onEvent as one of its callbacks
+ * - `trainer/plan-tracker.ts` plan per epoch, diff, apply, fingerprint, verify frozen weights
+ * - `trainer/cache-controller.ts` activation cache: build, reuse, invalidate; the head runner
+ * - `trainer/epoch.ts`       one epoch of batches (optimizer steps, batchEnd, NaN loss)
+ * - `trainer/divergence.ts`  NAN_LOSS and NON_FINITE_WEIGHTS
+ * - `trainer/evaluate.ts`    validation loss / accuracy
+ * - `trainer/early-stopping.ts`, `trainer/checkpointing.ts`  callbacks on `epochEnd` / `end`
+ */
 import type * as tf from '@tensorflow/tfjs';
 import { rows } from './batching';
 import { loadCheckpoint } from './checkpoint';

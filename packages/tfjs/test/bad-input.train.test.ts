@@ -90,7 +90,7 @@ const cases: Case[] = [
   withData('empty x array', () => ({ x: [], y }), /data\.x is a plain array of length 0/),
   withData(
     'disposed x',
-    (own) => {
+    () => {
       const t = tf.zeros([16, 6]);
       t.dispose();
       return { x: t, y };
@@ -99,7 +99,7 @@ const cases: Case[] = [
   ),
   withData(
     'disposed y',
-    (own) => {
+    () => {
       const t = tf.zeros([16, 3]);
       t.dispose();
       return { x, y: t };

@@ -8,6 +8,7 @@ import {
   attachAliases,
   attachedAliases,
   listParams,
+  policyFromModel,
   seededRandom,
   type TrainEvent,
   train,
@@ -150,6 +151,22 @@ describe('EpochLogs.cache', () => {
       { policy: { rules: [{ freeze: 'backbone' }] }, epochs: 2, augment: (t) => tf.reverse(t, 2) },
     );
     expect(aug.history.map((h) => h.cache)).toEqual(['disabled', 'disabled']);
+    tf.dispose([x, y]);
+    m.dispose();
+  });
+});
+
+describe('policyFromModel', () => {
+  it('reproduces the trainable flags with an exact-name selector, and train keeps them', async () => {
+    const m = mlp();
+    m.getLayer('d1').trainable = false;
+    const policy = policyFromModel(listParams(m));
+    expect(policy.rules).toEqual([{ freeze: { names: ['d1/kernel', 'd1/bias'] } }]);
+    const { x, y } = toyData(16, 6, 3);
+    const before = values(m);
+    const res = await train(m, { x, y }, { epochs: 1 });
+    expect(res.plans[0]!.frozenNames()).toEqual(['d1/kernel', 'd1/bias']);
+    expect(same(before.get('d1/kernel')!, values(m).get('d1/kernel')!)).toBe(true);
     tf.dispose([x, y]);
     m.dispose();
   });

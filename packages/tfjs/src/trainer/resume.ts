@@ -7,15 +7,13 @@ import { type ParamRef, paramRefs } from '../params';
 import type { TrainOptions } from './options';
 import type { Disposer } from './state';
 
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
 /** A policy that reproduces the model's current trainable flags (used when no policy is given). */
 export function policyFromModel(params: readonly ParamInfo[]): PolicySpec {
   const frozen = params.filter((p) => p.kind !== 'buffer' && p.trainable === false).map((p) => p.name);
   return {
     default: 'trainable',
     batchNorm: 'frozen',
-    rules: frozen.length > 0 ? [{ freeze: frozen.map((n) => ({ regex: `^${escapeRegex(n)}$` })) }] : [],
+    rules: frozen.length > 0 ? [{ freeze: { names: frozen } }] : [],
   };
 }
 
