@@ -6,6 +6,7 @@ import type { EpochLogs } from './events';
 import { artifactsToFiles, readModelFolder, resolveFolder, toArtifacts, writeFolderAtomic } from './io';
 import { nodeFs, nodePath } from './node';
 import { type OptimizerConfig, type OptimizerState, ParamOptimizer } from './optimizer';
+import { disposeVariablesOnFailure } from './variables';
 
 export const CHECKPOINT_JSON = 'frostline.json';
 export const OPTIMIZER_BIN = 'optimizer.bin';
@@ -268,7 +269,7 @@ async function readOptimizerFloats(
 async function buildModel(dir: string): Promise<tf.LayersModel> {
   const artifacts = await readModelFolder(dir);
   try {
-    return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+    return await disposeVariablesOnFailure(() => tf.loadLayersModel(tf.io.fromMemory(artifacts)));
   } catch (e) {
     throw invalid(dir, `its model.json cannot be built (${(e as Error).message.split('\n')[0]})`, e);
   }

@@ -40,7 +40,13 @@ export function ioError(action: string, target: string, cause: unknown): Error {
  * under /proc, so the missing folders are created one at a time, each with a plain `mkdir`. Every
  * failure (a regular file in the path, no permission, a pseudo file system) is a typed IO_ERROR.
  */
-export function ensureDirSync(fs: NodeFs, path: NodePath, dir: string, purpose = 'create the folder'): void {
+export function ensureDirSync(
+  fs: NodeFs,
+  path: NodePath,
+  dir: string,
+  purpose = 'create the folder',
+  shownAs = dir,
+): void {
   const target = path.resolve(dir);
   const missing: string[] = [];
   let at = target;
@@ -49,12 +55,12 @@ export function ensureDirSync(fs: NodeFs, path: NodePath, dir: string, purpose =
     try {
       stat = fs.statSync(at);
     } catch (e) {
-      if (!isSystemError(e) || e.code !== 'ENOENT') throw ioError(purpose, dir, e);
+      if (!isSystemError(e) || e.code !== 'ENOENT') throw ioError(purpose, shownAs, e);
     }
     if (stat) {
       if (!stat.isDirectory()) {
         const err = Object.assign(new Error(`${at} is not a directory`), { code: 'ENOTDIR' });
-        throw ioError(purpose, dir, err);
+        throw ioError(purpose, shownAs, err);
       }
       break;
     }
@@ -69,7 +75,7 @@ export function ensureDirSync(fs: NodeFs, path: NodePath, dir: string, purpose =
     } catch (e) {
       // Another process may have created it in between; anything else is a real failure.
       if (!(isSystemError(e) && e.code === 'EEXIST' && fs.statSync(d).isDirectory()))
-        throw ioError(purpose, dir, e);
+        throw ioError(purpose, shownAs, e);
     }
   }
 }

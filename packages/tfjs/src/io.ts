@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { FrostlineTfjsError } from './errors';
 import { ensureDirSync, ioError, isPidAlive } from './fs-safe';
 import { nodeFs, nodePath } from './node';
+import { disposeVariablesOnFailure } from './variables';
 import { specBytes, verifyFingerprints, withFingerprints } from './weight-fingerprints';
 
 type NodeFs = typeof import('node:fs');
@@ -249,7 +250,7 @@ export async function writeFolderAtomic(
   const target = path.resolve(dir);
   const parent = path.dirname(target);
   const base = path.basename(target);
-  ensureDirSync(fs, path, parent, 'create the folder for');
+  ensureDirSync(fs, path, parent, 'save to', dir);
   await checkReplaceable(fs, target, dir);
   await cleanStaleTemporaries(parent, base);
   const tag = `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
@@ -386,12 +387,20 @@ export async function loadModel(
   opts: { strict?: boolean; fetchFunc?: typeof fetch } = {},
 ): Promise<tf.LayersModel> {
   const strict = opts.strict ?? true;
+  return disposeVariablesOnFailure(() => loadLayersModelFrom(source, strict, opts.fetchFunc));
+}
+
+async function loadLayersModelFrom(
+  source: string | tf.io.ModelArtifacts | tf.io.IOHandler,
+  strict: boolean,
+  fetchFunc: typeof fetch | undefined,
+): Promise<tf.LayersModel> {
   try {
     if (typeof source === 'string') {
       if (isHttp(source)) {
         return await tf.loadLayersModel(source, {
           strict,
-          ...(opts.fetchFunc ? { fetchFunc: opts.fetchFunc } : {}),
+          ...(fetchFunc ? { fetchFunc } : {}),
         });
       }
       if (source.startsWith('file://') || !isUrl(source)) {
