@@ -52,6 +52,7 @@ export function parseDelimited(
     throw new NlpError(
       'BAD_OPTION',
       `delimiter must be one character other than a quote or newline, got ${JSON.stringify(delimiter)}`,
+      file !== undefined ? { file } : {},
     );
   }
   const records: Array<{ fields: string[]; line: number }> = [];
@@ -217,6 +218,8 @@ function checkReadOptions(opts: ReadOptions, file?: string): void {
     !(Array.isArray(opts.labels) && opts.labels.every((l) => typeof l === 'string' && l !== ''))
   )
     throw bad(`labels must be a list of non-empty class names, got ${JSON.stringify(opts.labels)}`);
+  if (opts.labels && new Set(opts.labels).size !== opts.labels.length)
+    throw bad(`labels contains duplicates: ${opts.labels.join(', ')}`);
   const map = opts.labelMap;
   if (map !== undefined && (typeof map !== 'object' || map === null || Array.isArray(map)))
     throw bad(`labelMap must be an object of raw label → class name, got ${JSON.stringify(map)}`);
@@ -226,9 +229,6 @@ function toDataset(rows: RawRow[], opts: ReadOptions, file?: string): TextDatase
   if (rows.length === 0)
     throw new NlpError('DATA_EMPTY', 'no examples', { file, hint: 'the file has no data rows' });
   const known = opts.labels ? new Map(opts.labels.map((l, i) => [l, i])) : undefined;
-  if (known && known.size !== opts.labels!.length) {
-    throw new NlpError('BAD_OPTION', `labels contains duplicates: ${opts.labels!.join(', ')}`);
-  }
   const texts: string[] = [];
   const names: string[] = [];
   const lines: number[] = [];
