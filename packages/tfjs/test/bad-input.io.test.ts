@@ -11,6 +11,7 @@ import {
   loadModel,
   saveCheckpoint,
   saveModel,
+  train,
 } from '../src/index';
 import { type OptimizerState, optimizerConfig } from '../src/optimizer';
 import { mlp, same, useCpu, values } from './helpers';
@@ -466,7 +467,40 @@ const saveCases: Case[] = [
   },
 ];
 
-const allCases = [...modelCases, ...checkpointCases, ...saveCases];
+/** train({ cache: { dir } }) where the folder cannot exist: a typed error, not ENOTDIR or a hang. */
+const cacheCases: Case[] = [
+  ['under a regular file', (d: string) => path.join(d, 'a-file', 'cache')],
+  ['under /proc', () => '/proc/frostline-cache'],
+].map(
+  ([name, dirOf]): Case => ({
+    name: `train cache dir ${name as string}`,
+    code: 'IO_ERROR',
+    names: name === 'under /proc' ? '/proc/frostline-cache' : 'a-file',
+    from: 'model',
+    breakIt: (d) => fs.writeFileSync(path.join(d, 'a-file'), 'mine'),
+    run: async (d) => {
+      const m = mlp();
+      const x = tf.ones([4, 6]);
+      const y = tf.tidy(() => tf.oneHot(tf.tensor1d([0, 1, 2, 0], 'int32'), 3).toFloat());
+      try {
+        await train(
+          m,
+          { x, y },
+          {
+            epochs: 1,
+            policy: { rules: [{ freeze: 'd1' }] },
+            cache: { dir: (dirOf as (d: string) => string)(d) },
+          },
+        );
+      } finally {
+        tf.dispose([x, y]);
+        m.dispose();
+      }
+    },
+  }),
+);
+
+const allCases = [...modelCases, ...checkpointCases, ...saveCases, ...cacheCases];
 
 describe('bad inputs to model and checkpoint IO', () => {
   it('has a large catalogue', () => {

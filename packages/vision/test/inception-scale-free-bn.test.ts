@@ -68,7 +68,7 @@ describe('InceptionV3 (nsfwjs@4.3.0) with scale-free BatchNormalization', () => 
     it(`trains the last Inception block + a new head (cache ${cache}); frozen weights bit-identical`, async () => {
       const { model, lastBlock, base } = await inceptionWithNewHead();
       const x = tf.randomUniform([4, SIZE, SIZE, 3], -1, 1, 'float32', 7);
-      const y = tf.oneHot(tf.tensor1d([0, 1, 0, 1], 'int32'), 2).toFloat();
+      const y = tf.tidy(() => tf.oneHot(tf.tensor1d([0, 1, 0, 1], 'int32'), 2).toFloat());
       const before = weightBytes(model);
       const result = await train(
         model,
