@@ -16,7 +16,8 @@ interface ChoiceState {
 type Engine = {
   backendName?: string | null;
   setBackend(name: string): Promise<boolean>;
-  getSortedBackends(): string[];
+  ready(): Promise<void>;
+  initializeBackendsAndReturnBest(): { name: string; asyncInit: boolean };
   [STATE]?: ChoiceState;
 };
 
@@ -24,36 +25,46 @@ const STATE: unique symbol = Symbol.for('frostline.backendChoice') as never;
 
 /**
  * TF.js keeps no record of whether a backend was chosen or defaulted: both paths end in
- * `engine.setBackend`. The default path always asks `getSortedBackends()` first (in `ready()` and in
- * the lazy `engine.backend` getter), an explicit `tf.setBackend` never does, so wrapping those two
- * methods of the engine instance tells them apart. Installed once per engine (shared by every copy of
- * frostline); a backend already active before that is recorded as `unknown`.
+ * `engine.setBackend`. The default comes from `engine.ready()` or from the lazy `engine.backend`
+ * getter, which calls `initializeBackendsAndReturnBest()` and then `setBackend` in the same tick; an
+ * explicit `tf.setBackend` goes straight to `setBackend`. Wrapping those methods of the engine instance
+ * tells them apart. Installed once per engine (shared by every copy of frostline); a backend already
+ * active before that is recorded as `unknown`.
  */
 export function choiceState(): ChoiceState {
   const engine = tf.engine() as unknown as Engine;
   const existing = engine[STATE];
   if (existing) return existing;
   const state: ChoiceState = engine.backendName ? { by: 'unknown' } : {};
-  let defaultPending = false;
-  const sorted = engine.getSortedBackends;
-  const set = engine.setBackend;
-  Object.defineProperty(engine, 'getSortedBackends', {
-    configurable: true,
-    writable: true,
-    value(this: Engine) {
-      defaultPending = true;
-      return sorted.call(this);
-    },
+  let defaulting = 0;
+  const wrap = (
+    name: keyof Engine & string,
+    body: (original: (...a: unknown[]) => unknown) => (...a: unknown[]) => unknown,
+  ) => {
+    const original = (engine[name] as (...a: unknown[]) => unknown).bind(engine);
+    Object.defineProperty(engine, name, { configurable: true, writable: true, value: body(original) });
+  };
+  wrap('ready', (original) => async () => {
+    defaulting++;
+    try {
+      return await original();
+    } finally {
+      defaulting--;
+    }
   });
-  Object.defineProperty(engine, 'setBackend', {
-    configurable: true,
-    writable: true,
-    value(this: Engine, name: string) {
-      state.by = state.pending ?? (defaultPending ? 'tfjs-default' : 'user');
-      state.pending = undefined;
-      defaultPending = false;
-      return set.call(this, name);
-    },
+  wrap('initializeBackendsAndReturnBest', (original) => () => {
+    const best = original() as { asyncInit: boolean };
+    // The getter calls setBackend right away (same tick) unless the best backend is still loading.
+    if (!best.asyncInit) {
+      defaulting++;
+      queueMicrotask(() => defaulting--);
+    }
+    return best;
+  });
+  wrap('setBackend', (original) => (name) => {
+    state.by = state.pending ?? (defaulting > 0 ? 'tfjs-default' : 'user');
+    state.pending = undefined;
+    return original(name);
   });
   Object.defineProperty(engine, STATE, { value: state, enumerable: false });
   return state;
