@@ -21,6 +21,9 @@ import { mlp, same, useCpu, values } from './helpers';
  * message names the input (a path, a field, a value), that nothing on disk changed, and that no
  * tensor leaked. Cases are data: add a row to cover a new failure.
  */
+// biome-ignore lint/suspicious/noExplicitAny: the cases edit parsed JSON files freely
+type Json = any;
+
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'frostline-bad-io-'));
 let model: tf.LayersModel;
 let goodModel: string;
@@ -69,12 +72,12 @@ function editJson(dir: string, f: string, edit: (j: Record<string, unknown>) => 
   const out = edit(j);
   writeJson(dir, f, out === undefined ? j : out);
 }
-const editMeta = (edit: (m: Record<string, any>) => unknown) => (dir: string) =>
+const editMeta = (edit: (m: Record<string, Json>) => unknown) => (dir: string) =>
   editJson(dir, 'frostline.json', edit);
 const editManifest =
-  (edit: (weights: Array<Record<string, any>>, group: Record<string, any>) => void) => (dir: string) =>
+  (edit: (weights: Array<Record<string, Json>>, group: Record<string, Json>) => void) => (dir: string) =>
     editJson(dir, 'model.json', (j) => {
-      const group = (j.weightsManifest as Array<Record<string, any>>)[0]!;
+      const group = (j.weightsManifest as Array<Record<string, Json>>)[0]!;
       edit(group.weights, group);
     });
 
@@ -215,7 +218,7 @@ const modelCases: Case[] = [
     from: 'model',
     breakIt: (d) =>
       editJson(d, 'model.json', (j) => {
-        (j.modelTopology as any).config.layers[1].class_name = 'NoSuchLayer';
+        (j.modelTopology as Json).config.layers[1].class_name = 'NoSuchLayer';
       }),
     run: load,
   },
@@ -257,46 +260,156 @@ const modelCases: Case[] = [
   },
 ];
 
-const metaCases: Array<[string, string | RegExp, (m: Record<string, any>) => unknown]> = [
+const metaCases: Array<[string, string | RegExp, (m: Record<string, Json>) => unknown]> = [
   ['frostline.json = null', 'null', () => null],
   ['frostline.json = []', '[]', () => []],
   ['frostline.json = "x"', "'x'", () => 'x'],
-  ['wrong format', 'keras', (m) => void (m.format = 'keras')],
-  ['version 2', 'version 2', (m) => void (m.version = 2)],
-  ['epoch -1', 'epoch is -1', (m) => void (m.epoch = -1)],
-  ['epoch 1.5', 'epoch is 1.5', (m) => void (m.epoch = 1.5)],
-  ['epoch "3"', "epoch is '3'", (m) => void (m.epoch = '3')],
-  ['epoch null (NaN written as JSON)', 'epoch is null', (m) => void (m.epoch = null)],
-  ['seed a string', "seed is 'x'", (m) => void (m.seed = 'x')],
-  ['policy with a misspelled rule', 'policy', (m) => void (m.policy = { rules: [{ freez: 'd1' }] })],
-  ['policy = null', 'policy', (m) => void (m.policy = null)],
-  ['history = {}', 'history', (m) => void (m.history = {})],
-  ['trainable = [1]', 'trainable', (m) => void (m.trainable = [1])],
-  ['earlyStopping.wait -1', 'earlyStopping.wait', (m) => void (m.earlyStopping = { best: 1, wait: -1 })],
-  ['optimizer.params = {}', 'optimizer.params', (m) => void (m.optimizer.params = {})],
-  ['optimizer.params[0] = null', 'optimizer.params[0]', (m) => void (m.optimizer.params[0] = null)],
-  ['step -1', 'optimizer.params[0].step', (m) => void (m.optimizer.params[0].step = -1)],
+  [
+    'wrong format',
+    'keras',
+    (m) => {
+      m.format = 'keras';
+    },
+  ],
+  [
+    'version 2',
+    'version 2',
+    (m) => {
+      m.version = 2;
+    },
+  ],
+  [
+    'epoch -1',
+    'epoch is -1',
+    (m) => {
+      m.epoch = -1;
+    },
+  ],
+  [
+    'epoch 1.5',
+    'epoch is 1.5',
+    (m) => {
+      m.epoch = 1.5;
+    },
+  ],
+  [
+    'epoch "3"',
+    "epoch is '3'",
+    (m) => {
+      m.epoch = '3';
+    },
+  ],
+  [
+    'epoch null (NaN written as JSON)',
+    'epoch is null',
+    (m) => {
+      m.epoch = null;
+    },
+  ],
+  [
+    'seed a string',
+    "seed is 'x'",
+    (m) => {
+      m.seed = 'x';
+    },
+  ],
+  [
+    'policy with a misspelled rule',
+    'policy',
+    (m) => {
+      m.policy = { rules: [{ freez: 'd1' }] };
+    },
+  ],
+  [
+    'policy = null',
+    'policy',
+    (m) => {
+      m.policy = null;
+    },
+  ],
+  [
+    'history = {}',
+    'history',
+    (m) => {
+      m.history = {};
+    },
+  ],
+  [
+    'trainable = [1]',
+    'trainable',
+    (m) => {
+      m.trainable = [1];
+    },
+  ],
+  [
+    'earlyStopping.wait -1',
+    'earlyStopping.wait',
+    (m) => {
+      m.earlyStopping = { best: 1, wait: -1 };
+    },
+  ],
+  [
+    'optimizer.params = {}',
+    'optimizer.params',
+    (m) => {
+      m.optimizer.params = {};
+    },
+  ],
+  [
+    'optimizer.params[0] = null',
+    'optimizer.params[0]',
+    (m) => {
+      m.optimizer.params[0] = null;
+    },
+  ],
+  [
+    'step -1',
+    'optimizer.params[0].step',
+    (m) => {
+      m.optimizer.params[0].step = -1;
+    },
+  ],
   [
     'slot offset past the end',
     'optimizer.params[0].slots.v',
-    (m) => void (m.optimizer.params[0].slots.v.offset = 1000),
+    (m) => {
+      m.optimizer.params[0].slots.v.offset = 1000;
+    },
   ],
   [
     'slot shape disagrees with its length',
     'optimizer.params[0].slots.m.shape',
-    (m) => void (m.optimizer.params[0].slots.m.shape = [8, 4]),
+    (m) => {
+      m.optimizer.params[0].slots.m.shape = [8, 4];
+    },
   ],
-  ['optimizer.file leaves the folder', '../x.bin', (m) => void (m.optimizer.file = '../x.bin')],
-  ['unknown optimizer', 'nadam', (m) => void (m.optimizer.config.name = 'nadam')],
+  [
+    'optimizer.file leaves the folder',
+    '../x.bin',
+    (m) => {
+      m.optimizer.file = '../x.bin';
+    },
+  ],
+  [
+    'unknown optimizer',
+    'nadam',
+    (m) => {
+      m.optimizer.config.name = 'nadam';
+    },
+  ],
   [
     'learning rate null',
     'optimizer.config.learningRate',
-    (m) => void (m.optimizer.config.learningRate = null),
+    (m) => {
+      m.optimizer.config.learningRate = null;
+    },
   ],
   [
     'a parameter listed twice',
     "'head/kernel' twice",
-    (m) => void m.optimizer.params.push(m.optimizer.params[0]),
+    (m) => {
+      m.optimizer.params.push(m.optimizer.params[0]);
+    },
   ],
 ];
 
@@ -380,7 +493,7 @@ const checkpointCases: Case[] = [
     from: 'ckpt',
     breakIt: (d) =>
       editJson(d, 'model.json', (j) => {
-        (j.modelTopology as any).config.layers[2].class_name = 'NoSuchLayer';
+        (j.modelTopology as Json).config.layers[2].class_name = 'NoSuchLayer';
       }),
     run: loadCk,
   },
