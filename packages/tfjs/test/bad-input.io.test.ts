@@ -573,6 +573,28 @@ const saveCases: Case[] = [
     run: () => saveCheckpoint('', { model, policy: {}, epoch: 1 }),
   },
   {
+    name: 'save: a model with a layer class TF.js cannot load back',
+    code: 'CHECKPOINT_INVALID',
+    names: 'NotRegisteredLayer',
+    from: 'ckpt',
+    run: async (d) => {
+      class NotRegisteredLayer extends tf.layers.Layer {
+        static className = 'NotRegisteredLayer';
+        override call(x: tf.Tensor | tf.Tensor[]) {
+          return x;
+        }
+      }
+      const m = tf.sequential({
+        layers: [tf.layers.dense({ units: 2, inputShape: [3] }), new NotRegisteredLayer({})],
+      });
+      try {
+        await saveCheckpoint(d, { model: m, policy: {}, epoch: 1 });
+      } finally {
+        m.dispose();
+      }
+    },
+  },
+  {
     name: 'save: under /proc',
     code: 'IO_ERROR',
     names: '/proc/frostline-ckpt',
