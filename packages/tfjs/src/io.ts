@@ -410,7 +410,12 @@ async function loadLayersModelFrom(
     }
     if ('load' in source && typeof source.load === 'function')
       return await tf.loadLayersModel(source, { strict });
-    return await tf.loadLayersModel(tf.io.fromMemory(source as tf.io.ModelArtifacts), { strict });
+    const artifacts = source as tf.io.ModelArtifacts;
+    if (artifacts.weightSpecs && artifacts.weightData) {
+      const data = tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+      verifyFingerprints(artifacts.weightSpecs, data, 'the given artifacts');
+    }
+    return await tf.loadLayersModel(tf.io.fromMemory(artifacts), { strict });
   } catch (e) {
     if (e instanceof FrostlineTfjsError) throw e;
     throw new FrostlineTfjsError(

@@ -7,6 +7,7 @@ import { treeHash } from '../../../test-support/tree-hash';
 import {
   FrostlineTfjsError,
   type FrostlineTfjsErrorCode,
+  fileSystemIO,
   loadCheckpoint,
   loadModel,
   saveCheckpoint,
@@ -210,6 +211,17 @@ const modelCases: Case[] = [
       w.find((e) => e.name.endsWith('head/bias'))!.frostlineFingerprint = '0000000000000000';
     }),
     run: load,
+  },
+  {
+    name: 'in-memory artifacts with reordered weight specs',
+    code: 'WEIGHT_CHECKSUM_MISMATCH',
+    names: 'the given artifacts',
+    run: async () => {
+      const a = await fileSystemIO(goodModel).load!();
+      const specs = [...a.weightSpecs!];
+      [specs[0], specs[1]] = [specs[1]!, specs[0]!];
+      return loadModel({ ...a, weightSpecs: specs });
+    },
   },
   {
     name: 'unknown layer class',
