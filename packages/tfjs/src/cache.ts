@@ -1,6 +1,7 @@
 import type { Plan } from '@frostline/core';
 import * as tf from '@tensorflow/tfjs';
 import { isBatchNorm, runsInInference } from './batchnorm';
+import { ensureDirSync, ioError } from './fs-safe';
 import { cutPoints, type FlatGraph, runFlat } from './graph';
 import { nodeFs, nodePath } from './node';
 import { layerClassName, type ParamRef } from './params';
@@ -125,12 +126,17 @@ export class ActivationCache {
     }
     const fs = await nodeFs();
     const path = await nodePath();
-    fs.mkdirSync(dir, { recursive: true });
+    ensureDirSync(fs, path, dir, 'create the activation cache folder');
     const file = path.join(
       dir,
       `frostline-cache-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}.f32`,
     );
-    const fd = fs.openSync(file, 'w+');
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'w+');
+    } catch (e) {
+      throw ioError('create the activation cache file', file, e);
+    }
     let rowFloats = 0;
     let offset = 0;
     try {

@@ -2,6 +2,7 @@ import type { Backbone } from './backbone';
 import { type ImageDataset, makeSplit } from './dataset';
 import { VisionError } from './errors';
 import { decodeImageRaw, type RawImage, sizeOf } from './image';
+import { loadSharp } from './peers';
 import { createRng, shuffleInPlace } from './random';
 
 export interface ImageFolderOptions {
@@ -46,6 +47,44 @@ export interface ImageFolderDataset extends ImageDataset {
 
 const DEFAULT_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp'];
 
+const isPositiveInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 1;
+
+function badOption(name: string, value: unknown, want: string): VisionError {
+  const shown = Array.isArray(value) ? `[${value.join(', ')}]` : String(value);
+  return new VisionError(
+    'INVALID_OPTION',
+    `imageFolder: ${name} must be ${want}, got ${shown}`,
+    `fix ${name}, or leave it out for the default`,
+  );
+}
+
+/** Every option checked before any file is read: a bad value is an error, never "every image skipped". */
+function checkFolderOptions(root: unknown, opts: ImageFolderOptions): void {
+  if (typeof root !== 'string' || root === '') throw badOption('root', root, 'a folder path');
+  const { size, maxPerClass, concurrency, valSplit, seed, extensions } = opts;
+  if (size !== undefined) {
+    const ok = Array.isArray(size) ? size.length === 2 && size.every(isPositiveInt) : isPositiveInt(size);
+    if (!ok) throw badOption('size', size, 'a positive whole number of pixels or [height, width]');
+  }
+  if (maxPerClass !== undefined && !isPositiveInt(maxPerClass))
+    throw badOption('maxPerClass', maxPerClass, 'a whole number ≥ 1');
+  if (concurrency !== undefined && !isPositiveInt(concurrency))
+    throw badOption('concurrency', concurrency, 'a whole number ≥ 1');
+  if (valSplit !== undefined && !(typeof valSplit === 'number' && valSplit >= 0 && valSplit < 1))
+    throw badOption('valSplit', valSplit, 'a number in [0, 1)');
+  if (seed !== undefined && !(typeof seed === 'number' && Number.isFinite(seed)))
+    throw badOption('seed', seed, 'a finite number');
+  if (
+    extensions !== undefined &&
+    !(
+      Array.isArray(extensions) &&
+      extensions.length > 0 &&
+      extensions.every((e) => typeof e === 'string' && e !== '')
+    )
+  )
+    throw badOption('extensions', extensions, 'a non-empty list of file extensions such as ["png", "jpg"]');
+}
+
 /**
  * Read `root/<class>/*.{png,jpg,jpeg,webp}`: class names are the sub-folder names (sorted), each
  * class is split train/validation with a seeded stratified shuffle. Unreadable or truncated images
@@ -53,10 +92,8 @@ const DEFAULT_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp'];
  */
 export async function imageFolder(root: string, opts: ImageFolderOptions = {}): Promise<ImageFolderDataset> {
   const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
+  checkFolderOptions(root, opts);
   const valSplit = opts.valSplit ?? 0.2;
-  if (!(valSplit >= 0 && valSplit < 1)) {
-    throw new VisionError('INVALID_OPTION', `imageFolder: valSplit must be in [0, 1), got ${valSplit}`);
-  }
   const channels = opts.channels ?? (opts.backbone?.inputShape[2] as 1 | 3 | undefined) ?? 3;
   if (channels !== 1 && channels !== 3) {
     throw new VisionError(
@@ -154,8 +191,10 @@ export async function imageFolder(root: string, opts: ImageFolderOptions = {}): 
   }
   report.total = files.length;
 
+  // Fails once with MISSING_PEER when sharp is not installed, instead of once per file.
+  await loadSharp();
   const decoded: Array<RawImage | undefined> = new Array(files.length);
-  const concurrency = Math.max(1, opts.concurrency ?? 4);
+  const concurrency = opts.concurrency ?? 4;
   let next = 0;
   const worker = async () => {
     while (next < files.length) {
@@ -164,7 +203,8 @@ export async function imageFolder(root: string, opts: ImageFolderOptions = {}): 
       try {
         decoded[i] = await decodeImageRaw(file, { size: [h, w], channels });
       } catch (err) {
-        if (opts.strict) throw err;
+        // Only a bad image is skipped; anything else (a missing peer, a bug) stops the load.
+        if (opts.strict || !(err instanceof VisionError && err.code === 'UNREADABLE_IMAGE')) throw err;
         const reason = err instanceof VisionError ? err.message.split('\n')[0]! : String(err);
         report.skipped.push({ file, reason });
         warn(`skipped unreadable image ${file}: ${reason}`);
