@@ -30,6 +30,7 @@ export type {
   TrainEvent,
   TrainListener,
 } from './events';
+export { ensureDirSync } from './fs-safe';
 export {
   fileSystemIO,
   loadModel,
