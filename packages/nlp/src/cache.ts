@@ -1,6 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import * as fs from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import * as nodePath from 'node:path';
 import { join } from 'node:path';
+import { ensureDirSync } from '@frostline/tfjs';
 import type { EmbedOptions, TextEncoder } from './encoder';
 import { NlpError } from './errors';
 
@@ -131,7 +134,8 @@ export class EmbeddingCache {
     const name = `${Date.now().toString(36).padStart(9, '0')}-${randomBytes(4).toString('hex')}`;
     const tmp = join(folder, `.${name}.tmp`);
     try {
-      mkdirSync(folder, { recursive: true });
+      // Not mkdirSync(…, { recursive: true }): it never returns for a path under /proc on Node 20.
+      ensureDirSync(fs, nodePath, folder, 'create the embedding cache folder');
       const meta = join(folder, 'encoder.json');
       if (!existsSync(meta)) writeFileSync(meta, `${JSON.stringify(JSON.parse(key), null, 2)}\n`);
       writeFileSync(tmp, buf);

@@ -52,6 +52,7 @@ export function parseDelimited(
     throw new NlpError(
       'BAD_OPTION',
       `delimiter must be one character other than a quote or newline, got ${JSON.stringify(delimiter)}`,
+      file !== undefined ? { file } : {},
     );
   }
   const records: Array<{ fields: string[]; line: number }> = [];
@@ -145,6 +146,17 @@ function rowsFromDelimited(text: string, delimiter: string, opts: ReadOptions, f
   const ti = col(textCol);
   const li = col(labelCol);
   return records.map((r) => {
+    if (r.fields.length > names.length) {
+      throw new NlpError(
+        'DATA_PARSE',
+        `row has ${r.fields.length} fields but the header has ${names.length} (${names.join(', ')})`,
+        {
+          line: r.line,
+          file,
+          hint: `a field contains an unquoted ${delimiter === '\t' ? 'tab' : JSON.stringify(delimiter)}: put the field in double quotes`,
+        },
+      );
+    }
     if (r.fields.length <= Math.max(ti, li)) {
       throw new NlpError(
         'DATA_MISSING_COLUMN',
@@ -180,7 +192,7 @@ function rowsFromJsonl(text: string, opts: ReadOptions, file?: string): RawRow[]
     }
     const o = obj as Record<string, unknown>;
     for (const key of [textCol, labelCol]) {
-      if (!(key in o)) {
+      if (!Object.hasOwn(o, key)) {
         throw new NlpError('DATA_MISSING_COLUMN', `no key '${key}' (keys: ${Object.keys(o).join(', ')})`, {
           line,
           file,
@@ -193,13 +205,30 @@ function rowsFromJsonl(text: string, opts: ReadOptions, file?: string): RawRow[]
   return rows;
 }
 
+/** Options checked before the file is read: a wrong type is an error, never a silently empty result. */
+function checkReadOptions(opts: ReadOptions, file?: string): void {
+  const bad = (what: string) => new NlpError('BAD_OPTION', what, file !== undefined ? { file } : {});
+  for (const k of ['textColumn', 'labelColumn'] as const) {
+    const v = opts[k];
+    if (v !== undefined && (typeof v !== 'string' || v === ''))
+      throw bad(`${k} must be a non-empty column name, got ${JSON.stringify(v)}`);
+  }
+  if (
+    opts.labels !== undefined &&
+    !(Array.isArray(opts.labels) && opts.labels.every((l) => typeof l === 'string' && l !== ''))
+  )
+    throw bad(`labels must be a list of non-empty class names, got ${JSON.stringify(opts.labels)}`);
+  if (opts.labels && new Set(opts.labels).size !== opts.labels.length)
+    throw bad(`labels contains duplicates: ${opts.labels.join(', ')}`);
+  const map = opts.labelMap;
+  if (map !== undefined && (typeof map !== 'object' || map === null || Array.isArray(map)))
+    throw bad(`labelMap must be an object of raw label → class name, got ${JSON.stringify(map)}`);
+}
+
 function toDataset(rows: RawRow[], opts: ReadOptions, file?: string): TextDataset {
   if (rows.length === 0)
     throw new NlpError('DATA_EMPTY', 'no examples', { file, hint: 'the file has no data rows' });
   const known = opts.labels ? new Map(opts.labels.map((l, i) => [l, i])) : undefined;
-  if (known && known.size !== opts.labels!.length) {
-    throw new NlpError('BAD_OPTION', `labels contains duplicates: ${opts.labels!.join(', ')}`);
-  }
   const texts: string[] = [];
   const names: string[] = [];
   const lines: number[] = [];
@@ -220,11 +249,14 @@ function toDataset(rows: RawRow[], opts: ReadOptions, file?: string): TextDatase
     }
     let label = String(r.label).trim();
     if (opts.labelMap) {
-      const mapped = opts.labelMap[label];
-      if (mapped === undefined) {
+      // Own keys only: `constructor` or `__proto__` must not find Object.prototype's members.
+      const mapped = Object.hasOwn(opts.labelMap, label) ? opts.labelMap[label] : undefined;
+      if (typeof mapped !== 'string') {
         throw new NlpError(
           'DATA_UNKNOWN_LABEL',
-          `label '${label}' is not in labelMap (${Object.keys(opts.labelMap).join(', ')})`,
+          mapped === undefined
+            ? `label '${label}' is not in labelMap (${Object.keys(opts.labelMap).join(', ')})`
+            : `labelMap maps '${label}' to ${JSON.stringify(mapped)}, not a class name`,
           {
             line: r.line,
             file,
@@ -272,12 +304,15 @@ function toDataset(rows: RawRow[], opts: ReadOptions, file?: string): TextDatase
 }
 
 export function parseCsv(text: string, opts: DelimitedOptions = {}, file?: string): TextDataset {
+  checkReadOptions(opts, file);
   return toDataset(rowsFromDelimited(text, opts.delimiter ?? ',', opts, file), opts, file);
 }
 export function parseTsv(text: string, opts: DelimitedOptions = {}, file?: string): TextDataset {
+  checkReadOptions(opts, file);
   return toDataset(rowsFromDelimited(text, opts.delimiter ?? '\t', opts, file), opts, file);
 }
 export function parseJsonl(text: string, opts: ReadOptions = {}, file?: string): TextDataset {
+  checkReadOptions(opts, file);
   return toDataset(rowsFromJsonl(text, opts, file), opts, file);
 }
 

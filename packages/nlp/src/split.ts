@@ -32,6 +32,22 @@ export function stratifiedSplit(
   ds: TextDataset,
   opts: SplitOptions = {},
 ): { train: TextDataset; test: TextDataset } {
+  const ok =
+    ds != null &&
+    Array.isArray(ds.texts) &&
+    Array.isArray(ds.labels) &&
+    Array.isArray(ds.labelNames) &&
+    ds.labels.length === ds.texts.length &&
+    ds.labels.every((l) => Number.isInteger(l) && l >= 0 && l < ds.labelNames.length);
+  if (!ok) {
+    throw new NlpError(
+      'BAD_OPTION',
+      'stratifiedSplit needs a TextDataset ({ texts, labels, labelNames, lines }) whose labels index labelNames',
+      { hint: 'pass what readDataset / parseCsv returned' },
+    );
+  }
+  if (opts.seed !== undefined && !Number.isFinite(opts.seed))
+    throw new NlpError('BAD_OPTION', `seed must be a finite number, got ${opts.seed}`);
   const frac = opts.testFraction ?? 0.2;
   if (!(frac > 0 && frac < 1)) {
     throw new NlpError('BAD_OPTION', `testFraction must be between 0 and 1 (exclusive), got ${frac}`);

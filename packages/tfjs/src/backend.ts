@@ -1,11 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
+import { type ChosenBy, setBackendAs, userChoseBackend } from './backend-choice';
 import { FrostlineTfjsError } from './errors';
 import { registerWasmGradKernels } from './kernels/register';
 
-/** The runtimes selectBackend knows, fastest first. */
-export type BackendCandidate = 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
+/** The runtimes selectBackend knows. */
+export type BackendCandidate = 'tfjs-node-gpu' | 'tfjs-node' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
+/** Node.js runtimes, fastest first. */
 export const BACKEND_ORDER: readonly BackendCandidate[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+/** Browser runtimes, fastest first. */
+export const BROWSER_BACKEND_ORDER: readonly BackendCandidate[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
 export interface SelectBackendOptions {
   /** Force one runtime; throws FrostlineTfjsError('BACKEND_UNAVAILABLE') if it cannot be used. */
@@ -21,6 +25,8 @@ export interface SelectBackendOptions {
    * bundler users can decide what "installed" means.
    */
   importer?: (specifier: string) => Promise<unknown>;
+  /** Which list to pick from (default: the one of the environment this runs in). Mainly for tests. */
+  runtime?: 'node' | 'browser';
 }
 
 export interface BackendChoice {
@@ -39,6 +45,8 @@ export interface BackendChoice {
 const PACKAGES: Record<Exclude<BackendCandidate, 'cpu'>, string> = {
   'tfjs-node-gpu': '@tensorflow/tfjs-node-gpu',
   'tfjs-node': '@tensorflow/tfjs-node',
+  webgpu: '@tensorflow/tfjs-backend-webgpu',
+  webgl: '@tensorflow/tfjs-backend-webgl',
   wasm: '@tensorflow/tfjs-backend-wasm',
 };
 
@@ -97,13 +105,15 @@ async function activate(
   name: BackendCandidate,
   importer: (s: string) => Promise<unknown>,
   wasmPaths: string | undefined,
+  by: ChosenBy,
 ): Promise<{ tfBackend: string; kernels: string[] }> {
   if (name === 'cpu') {
-    if (!(await tf.setBackend('cpu'))) throw new Error("tf.setBackend('cpu') failed");
+    if (!(await setBackendAs(by, 'cpu'))) throw new Error("tf.setBackend('cpu') failed");
     return { tfBackend: 'cpu', kernels: [] };
   }
   if ((name === 'tfjs-node' || name === 'tfjs-node-gpu') && !isNode)
     throw new Error('only available in Node.js');
+  if (name === 'webgpu' || name === 'webgl') return activateGpu(name, importer, by);
   type Mod = Record<string, unknown> & { default?: Record<string, unknown> };
   if (name === 'wasm') {
     const initialised = tf.findBackend('wasm') != null;
@@ -127,7 +137,7 @@ async function activate(
       );
     }
     const kernels = registerWasmGradKernels();
-    if (!(await tf.setBackend('wasm')))
+    if (!(await setBackendAs(by, 'wasm')))
       throw new Error('the wasm backend failed to initialise (see the warning above)');
     return { tfBackend: 'wasm', kernels };
   }
@@ -138,29 +148,49 @@ async function activate(
       'it registered no "tensorflow" backend with this copy of @tensorflow/tfjs (version mismatch?)',
     );
   }
-  if (!(await tf.setBackend('tensorflow'))) throw new Error('the native backend failed to initialise');
+  if (!(await setBackendAs(by, 'tensorflow'))) throw new Error('the native backend failed to initialise');
   return { tfBackend: 'tensorflow', kernels: [] };
 }
 
+/** webgpu / webgl: registered by their package (webgl ships inside @tensorflow/tfjs), then initialised. */
+async function activateGpu(
+  name: 'webgpu' | 'webgl',
+  importer: (s: string) => Promise<unknown>,
+  by: ChosenBy,
+): Promise<{ tfBackend: string; kernels: string[] }> {
+  if (!tf.engine().registryFactory[name]) await importer(PACKAGES[name]);
+  if (!tf.engine().registryFactory[name])
+    throw new Error(`it registered no "${name}" backend with this copy of @tensorflow/tfjs`);
+  if (!(await setBackendAs(by, name))) throw new Error(`the ${name} backend failed to initialise`);
+  return { tfBackend: name, kernels: [] };
+}
+
 /**
- * Picks the fastest TF.js runtime that is installed and works: tfjs-node-gpu, tfjs-node, wasm,
- * then cpu (all optional peers, detected at run time), makes it the active backend and logs the
- * choice once. On wasm it registers frostline's conv gradient kernels (registerWasmGradKernels),
+ * Picks the fastest TF.js runtime that is installed and works: in Node tfjs-node-gpu, tfjs-node, wasm,
+ * then cpu; in browsers webgpu, webgl, wasm, then cpu (optional peers, detected at run time), makes it
+ * the active backend and logs the choice once. Calling it counts as the user's choice. On wasm it registers frostline's conv gradient kernels (registerWasmGradKernels),
  * without which no conv layer can be trained there.
  */
 export async function selectBackend(opts: SelectBackendOptions = {}): Promise<BackendChoice> {
+  return chooseBackend(opts, 'user');
+}
+
+/** selectBackend's work; `by` records whether the user asked for it or frostline picked on its own. */
+async function chooseBackend(opts: SelectBackendOptions, by: ChosenBy): Promise<BackendChoice> {
   const importer = opts.importer ?? defaultImporter;
-  const candidates = opts.prefer ? [opts.prefer] : BACKEND_ORDER;
-  if (opts.prefer && !BACKEND_ORDER.includes(opts.prefer)) {
+  const order =
+    (opts.runtime ?? (isNode ? 'node' : 'browser')) === 'node' ? BACKEND_ORDER : BROWSER_BACKEND_ORDER;
+  const candidates = opts.prefer ? [opts.prefer] : order;
+  if (opts.prefer && !order.includes(opts.prefer)) {
     throw new FrostlineTfjsError(
       'BACKEND_UNAVAILABLE',
-      `Unknown backend '${opts.prefer}'. Use one of: ${BACKEND_ORDER.join(', ')}.`,
+      `Unknown backend '${opts.prefer}'. Use one of: ${order.join(', ')}.`,
     );
   }
   const tried: BackendChoice['tried'] = [];
   for (const name of candidates) {
     try {
-      const { tfBackend, kernels } = await activate(name, importer, opts.wasmPaths);
+      const { tfBackend, kernels } = await activate(name, importer, opts.wasmPaths, by);
       tried.push({ name, ok: true });
       const skipped = tried.filter((t) => !t.ok).map((t) => `${t.name}: ${t.reason}`);
       const reason = opts.prefer
@@ -170,7 +200,7 @@ export async function selectBackend(opts: SelectBackendOptions = {}): Promise<Ba
           : 'first available';
       const line = `frostline: using TF.js backend '${name}' — ${reason}${
         kernels.length ? `; registered wasm gradient kernels ${kernels.join(', ')}` : ''
-      }`;
+      }${by === 'frostline' ? ' (choose another with tf.setBackend before training)' : ''}`;
       // Once per distinct choice: repeated calls (every train()) stay silent.
       const key = `${name}|${reason}`;
       if (!opts.quiet && key !== lastLogged) {
@@ -203,4 +233,39 @@ export async function selectBackend(opts: SelectBackendOptions = {}): Promise<Ba
     `No TF.js backend could be activated (${tried.map((t) => `${t.name}: ${t.reason}`).join('; ')}). Is @tensorflow/tfjs installed?`,
     { details: { tried } },
   );
+}
+
+export interface EnsureFastBackendResult {
+  /** The TF.js backend active now. */
+  backend: string;
+  /** 'user' when the user had chosen it (kept as is), 'frostline' when frostline picked it. */
+  chosenBy: 'user' | 'frostline';
+  /** frostline's pick, when it made one. */
+  choice?: BackendChoice;
+}
+
+let autoChoice: Promise<BackendChoice> | undefined;
+
+/**
+ * Called by frostline the first time it trains or predicts: unless the user chose a backend
+ * (`tf.setBackend`, or selectBackend), switch from TF.js' slow default (`cpu` in Node) to the fastest
+ * available one (tfjs-node > wasm > cpu in Node; webgpu/webgl > wasm > cpu in browsers) and say which
+ * in one log line. Later calls reuse that decision; a user's later `tf.setBackend` is respected.
+ * Tensors created before the switch move to the new backend when next used.
+ */
+export async function ensureFastBackend(
+  opts: Omit<SelectBackendOptions, 'prefer'> = {},
+): Promise<EnsureFastBackendResult> {
+  if (userChoseBackend()) return { backend: tf.getBackend(), chosenBy: 'user' };
+  autoChoice ??= chooseBackend(opts, 'frostline').catch((e: unknown) => {
+    autoChoice = undefined;
+    throw e;
+  });
+  const choice = await autoChoice;
+  // Something reset the backend since (e.g. tf.removeBackend): pick again.
+  if (tf.getBackend() !== choice.tfBackend && !userChoseBackend()) {
+    autoChoice = undefined;
+    return ensureFastBackend(opts);
+  }
+  return { backend: tf.getBackend(), chosenBy: 'frostline', choice };
 }

@@ -13,6 +13,8 @@ export type FrostlineTfjsErrorCode =
   | 'CHECKPOINT_INVALID'
   | 'UNSAFE_PATH'
   | 'WEIGHT_SIZE_MISMATCH'
+  | 'WEIGHT_CHECKSUM_MISMATCH'
+  | 'IO_ERROR'
   | 'IO_UNAVAILABLE'
   | 'MODEL_LOAD_FAILED'
   | 'ABORTED'

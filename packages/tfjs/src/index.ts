@@ -4,6 +4,9 @@ export {
   BACKEND_ORDER,
   type BackendCandidate,
   type BackendChoice,
+  BROWSER_BACKEND_ORDER,
+  type EnsureFastBackendResult,
+  ensureFastBackend,
   type SelectBackendOptions,
   selectBackend,
   wasmBinaryDir,
@@ -47,6 +50,7 @@ export type {
   TrainEvent,
   TrainListener,
 } from './events';
+export { ensureDirSync } from './fs-safe';
 export {
   type ExtractProgress,
   extractToStore,

@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { FrostlineTfjsError } from './errors';
+import { ensureDirSync, ioError, isPidAlive } from './fs-safe';
 import { nodeFs, nodePath } from './node';
+import { disposeVariablesOnFailure } from './variables';
+import { specBytes, verifyFingerprints, withFingerprints } from './weight-fingerprints';
 
 type NodeFs = typeof import('node:fs');
 type NodePath = typeof import('node:path');
@@ -10,9 +13,12 @@ export const WEIGHTS_BIN = 'weights.bin';
 
 /**
  * Test seam: called at named stages of an atomic folder write (`'files'` before any file is written,
- * `'weights'` before weights.bin, `'commit'` before the swap). A hook that throws simulates a crash there.
+ * `'weights'` before weights.bin, `'commit'` before the swap, `'swap'` between its two renames, `'cleanup'`
+ * after the new folder is in place). A hook that throws (or blocks while the process is killed) simulates
+ * a crash there.
  */
-export const ioFaults: { hook?: (stage: 'files' | 'weights' | 'commit', dir: string) => void } = {};
+export type IoFaultStage = 'files' | 'weights' | 'commit' | 'swap' | 'cleanup';
+export const ioFaults: { hook?: (stage: IoFaultStage, dir: string) => void } = {};
 
 async function node(): Promise<{ fs: NodeFs; path: NodePath }> {
   const fs = await nodeFs();
@@ -29,24 +35,6 @@ export function fileUrlToDir(target: string): string {
 
 const isUrl = (s: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
 const isHttp = (s: string) => /^https?:\/\//i.test(s);
-
-/** Bytes one weight entry takes in a weights file (undefined for variable-length string tensors). */
-function specBytes(spec: tf.io.WeightsManifestEntry): number | undefined {
-  const size = spec.shape.reduce((a, b) => a * b, 1);
-  const q = spec.quantization?.dtype;
-  if (q) return size * (q === 'uint8' ? 1 : 2);
-  switch (spec.dtype) {
-    case 'float32':
-    case 'int32':
-      return size * 4;
-    case 'bool':
-      return size;
-    case 'complex64':
-      return size * 8;
-    default:
-      return undefined;
-  }
-}
 
 /** Weight files named by a manifest must stay inside the model's folder. */
 function checkWeightPath(p: string, path: NodePath, dir: string): string {
@@ -157,19 +145,102 @@ export async function readModelFolder(dirIn: string): Promise<tf.io.ModelArtifac
     for (const group of m) {
       specs.push(...group.weights);
       for (const p of group.paths) {
-        const b = await fs.promises.readFile(path.resolve(dir, p));
+        const file = path.resolve(dir, p);
+        const b = await fs.promises.readFile(file).catch((e: unknown) => {
+          throw ioError('read the weight file', file, e);
+        });
         buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
       }
     }
-    return [specs, tf.io.CompositeArrayBuffer.join(buffers)];
+    const data = tf.io.CompositeArrayBuffer.join(buffers);
+    verifyFingerprints(specs, data, jsonPath);
+    return [specs, data];
   });
 }
 
 const OWN_FILES = new Set([MODEL_JSON, WEIGHTS_BIN, 'frostline.json', 'optimizer.bin']);
 
+/** Temporaries this process is writing right now (never treated as stale). */
+const inFlight = new Set<string>();
+
+/** `.<base>.tmp-<pid>-…`: the writer's pid is part of every temporary folder's name. */
+function tmpPrefix(base: string): string {
+  return `.${base}.tmp-`;
+}
+
 /**
- * Write `files` as the folder `dir`, atomically: everything goes into a temporary sibling folder, which
- * then replaces `dir` by rename. A failure before the swap leaves the previous folder untouched.
+ * Remove temporaries of earlier saves to the same target whose writer is gone (killed mid-save): their
+ * pid is not alive, or it is this process but the folder is not one it is writing now.
+ */
+export async function cleanStaleTemporaries(parent: string, base: string): Promise<string[]> {
+  const { fs, path } = await node();
+  const prefix = tmpPrefix(base);
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = await fs.promises.readdir(parent);
+  } catch {
+    return removed;
+  }
+  for (const f of names) {
+    if (!f.startsWith(prefix)) continue;
+    const pid = Number(/^(\d+)-/.exec(f.slice(prefix.length))?.[1]);
+    const full = path.join(parent, f);
+    const stale = pid === process.pid ? !inFlight.has(full) : !isPidAlive(pid);
+    if (!stale) continue;
+    await fs.promises.rm(full, { recursive: true, force: true });
+    removed.push(full);
+  }
+  return removed;
+}
+
+/** Refuse to replace a path that holds anything frostline did not write. */
+async function checkReplaceable(fs: NodeFs, target: string, dir: string): Promise<void> {
+  if (!fs.existsSync(target)) return;
+  const stat = await fs.promises.stat(target);
+  const foreign = stat.isDirectory()
+    ? (await fs.promises.readdir(target)).filter((f) => !OWN_FILES.has(f))
+    : [target];
+  if (foreign.length > 0) {
+    throw new FrostlineTfjsError(
+      'BAD_OPTION',
+      `'${dir}' exists and holds files frostline did not write (${foreign.slice(0, 3).join(', ')}). ` +
+        'Saving replaces the whole folder; choose an empty or new folder.',
+      { file: dir },
+    );
+  }
+}
+
+/** Write each file into `tmp`, flushed to disk. */
+async function writeFiles(
+  fs: NodeFs,
+  path: NodePath,
+  tmp: string,
+  target: string,
+  files: Array<[string, Uint8Array | string]>,
+): Promise<void> {
+  ioFaults.hook?.('files', target);
+  for (const [name, content] of files) {
+    if (name === WEIGHTS_BIN) ioFaults.hook?.('weights', target);
+    const file = path.join(tmp, name);
+    try {
+      const fh = await fs.promises.open(file, 'w');
+      try {
+        await fh.writeFile(content);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } catch (e) {
+      throw ioError('write', file, e);
+    }
+  }
+}
+
+/**
+ * Write `files` as the folder `dir`, atomically: everything goes into a temporary sibling folder
+ * (`.<name>.tmp-<pid>-…`), which then replaces `dir` by rename. A failure or a kill before the swap
+ * leaves the previous folder untouched; the next save removes temporaries whose writer is gone.
  */
 export async function writeFolderAtomic(
   dir: string,
@@ -179,52 +250,44 @@ export async function writeFolderAtomic(
   const target = path.resolve(dir);
   const parent = path.dirname(target);
   const base = path.basename(target);
-  await fs.promises.mkdir(parent, { recursive: true });
-  if (fs.existsSync(target)) {
-    const stat = await fs.promises.stat(target);
-    const foreign = stat.isDirectory()
-      ? (await fs.promises.readdir(target)).filter((f) => !OWN_FILES.has(f))
-      : [base];
-    if (foreign.length > 0) {
-      throw new FrostlineTfjsError(
-        'BAD_OPTION',
-        `'${dir}' exists and holds files frostline did not write (${foreign.slice(0, 3).join(', ')}). ` +
-          'Saving replaces the whole folder; choose an empty or new folder.',
-      );
-    }
-  }
+  ensureDirSync(fs, path, parent, 'save to', dir);
+  await checkReplaceable(fs, target, dir);
+  await cleanStaleTemporaries(parent, base);
   const tag = `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-  const tmp = path.join(parent, `.${base}.tmp-${tag}`);
-  await fs.promises.mkdir(tmp);
+  const tmp = path.join(parent, `${tmpPrefix(base)}${tag}`);
   try {
-    ioFaults.hook?.('files', target);
-    for (const [name, content] of files) {
-      if (name === WEIGHTS_BIN) ioFaults.hook?.('weights', target);
-      const fh = await fs.promises.open(path.join(tmp, name), 'w');
-      try {
-        await fh.writeFile(content);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-    }
+    await fs.promises.mkdir(tmp);
+  } catch (e) {
+    throw ioError('save to', dir, e);
+  }
+  inFlight.add(tmp);
+  try {
+    await writeFiles(fs, path, tmp, target, files);
     ioFaults.hook?.('commit', target);
-    if (fs.existsSync(target)) {
-      const old = path.join(parent, `.${base}.old-${tag}`);
-      await fs.promises.rename(target, old);
-      await fs.promises.rename(tmp, target);
-      await fs.promises.rm(old, { recursive: true, force: true });
-    } else {
-      await fs.promises.rename(tmp, target);
-    }
-    // Versions an interrupted earlier save moved aside are obsolete once a new one is in place.
-    for (const f of await fs.promises.readdir(parent)) {
-      if (f.startsWith(`.${base}.old-`))
-        await fs.promises.rm(path.join(parent, f), { recursive: true, force: true });
+    try {
+      if (fs.existsSync(target)) {
+        const old = path.join(parent, `.${base}.old-${tag}`);
+        await fs.promises.rename(target, old);
+        ioFaults.hook?.('swap', target);
+        await fs.promises.rename(tmp, target);
+        ioFaults.hook?.('cleanup', target);
+        await fs.promises.rm(old, { recursive: true, force: true });
+      } else {
+        await fs.promises.rename(tmp, target);
+      }
+      // Versions an interrupted earlier save moved aside are obsolete once a new one is in place.
+      for (const f of await fs.promises.readdir(parent)) {
+        if (f.startsWith(`.${base}.old-`))
+          await fs.promises.rm(path.join(parent, f), { recursive: true, force: true });
+      }
+    } catch (e) {
+      throw ioError('replace', dir, e);
     }
   } catch (e) {
     await fs.promises.rm(tmp, { recursive: true, force: true });
     throw e;
+  } finally {
+    inFlight.delete(tmp);
   }
 }
 
@@ -237,7 +300,7 @@ export function artifactsToFiles(a: tf.io.ModelArtifacts): Array<[string, Uint8A
     format: a.format ?? 'layers-model',
     generatedBy: a.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version_layers}`,
     convertedBy: a.convertedBy ?? null,
-    weightsManifest: [{ paths: [WEIGHTS_BIN], weights: a.weightSpecs ?? [] }],
+    weightsManifest: [{ paths: [WEIGHTS_BIN], weights: withFingerprints(a.weightSpecs ?? [], data) }],
   };
   if (a.trainingConfig) json.trainingConfig = a.trainingConfig;
   if (a.userDefinedMetadata) json.userDefinedMetadata = a.userDefinedMetadata;
@@ -324,12 +387,20 @@ export async function loadModel(
   opts: { strict?: boolean; fetchFunc?: typeof fetch } = {},
 ): Promise<tf.LayersModel> {
   const strict = opts.strict ?? true;
+  return disposeVariablesOnFailure(() => loadLayersModelFrom(source, strict, opts.fetchFunc));
+}
+
+async function loadLayersModelFrom(
+  source: string | tf.io.ModelArtifacts | tf.io.IOHandler,
+  strict: boolean,
+  fetchFunc: typeof fetch | undefined,
+): Promise<tf.LayersModel> {
   try {
     if (typeof source === 'string') {
       if (isHttp(source)) {
         return await tf.loadLayersModel(source, {
           strict,
-          ...(opts.fetchFunc ? { fetchFunc: opts.fetchFunc } : {}),
+          ...(fetchFunc ? { fetchFunc } : {}),
         });
       }
       if (source.startsWith('file://') || !isUrl(source)) {
@@ -339,7 +410,12 @@ export async function loadModel(
     }
     if ('load' in source && typeof source.load === 'function')
       return await tf.loadLayersModel(source, { strict });
-    return await tf.loadLayersModel(tf.io.fromMemory(source as tf.io.ModelArtifacts), { strict });
+    const artifacts = source as tf.io.ModelArtifacts;
+    if (artifacts.weightSpecs && artifacts.weightData) {
+      const data = tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+      verifyFingerprints(artifacts.weightSpecs, data, 'the given artifacts');
+    }
+    return await tf.loadLayersModel(tf.io.fromMemory(artifacts), { strict });
   } catch (e) {
     if (e instanceof FrostlineTfjsError) throw e;
     throw new FrostlineTfjsError(

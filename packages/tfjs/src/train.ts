@@ -14,6 +14,7 @@
  * - `trainer/early-stopping.ts`, `trainer/checkpointing.ts`  callbacks on `epochEnd` / `end`
  */
 import type * as tf from '@tensorflow/tfjs';
+import { ensureFastBackend } from './backend';
 import { rows } from './batching';
 import { loadCheckpoint } from './checkpoint';
 import { checkTrainData, type TrainData } from './data';
@@ -50,6 +51,9 @@ export async function train(
   const t0 = now();
   checkOptions(options);
   checkTrainData(data);
+  // TF.js starts on its slow `cpu` backend in Node unless told otherwise: pick the fastest one (once,
+  // said once) unless the user chose. Before setup, so `result.backend` names the backend that trains.
+  await ensureFastBackend();
   const { model, aliases } = resolveModel(modelLike, options.aliases);
   const disposer = new Disposer();
   try {

@@ -1,13 +1,14 @@
 import type { Backbone } from './backbone';
 import { type ImageDataset, makeSplit } from './dataset';
 import { VisionError } from './errors';
-import { decodeImageRaw, type RawImage, sizeOf } from './image';
+import { decodeImageRaw, type RawImage } from './image';
+import { type ListedFile, listImageFolder, splitRows } from './image-folder-list';
 import {
   type ImageFolderStream,
   type ImageFolderStreamOptions,
   imageFolderStream,
 } from './image-folder-stream';
-import { createRng, shuffleInPlace } from './random';
+import { loadSharp } from './peers';
 
 export interface ImageFolderOptions {
   /** Output size (square side or [h, w]). Default: the backbone's, else 224. */
@@ -49,12 +50,49 @@ export interface ImageFolderDataset extends ImageDataset {
   report: ImageFolderReport;
 }
 
-const DEFAULT_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp'];
+const isPositiveInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 1;
+
+function badOption(name: string, value: unknown, want: string): VisionError {
+  const shown = Array.isArray(value) ? `[${value.join(', ')}]` : String(value);
+  return new VisionError(
+    'INVALID_OPTION',
+    `imageFolder: ${name} must be ${want}, got ${shown}`,
+    `fix ${name}, or leave it out for the default`,
+  );
+}
+
+/** Every option checked before any file is read: a bad value is an error, never "every image skipped". */
+export function checkFolderOptions(root: unknown, opts: ImageFolderOptions): void {
+  if (typeof root !== 'string' || root === '') throw badOption('root', root, 'a folder path');
+  const { size, maxPerClass, concurrency, valSplit, seed, extensions } = opts;
+  if (size !== undefined) {
+    const ok = Array.isArray(size) ? size.length === 2 && size.every(isPositiveInt) : isPositiveInt(size);
+    if (!ok) throw badOption('size', size, 'a positive whole number of pixels or [height, width]');
+  }
+  if (maxPerClass !== undefined && !isPositiveInt(maxPerClass))
+    throw badOption('maxPerClass', maxPerClass, 'a whole number ≥ 1');
+  if (concurrency !== undefined && !isPositiveInt(concurrency))
+    throw badOption('concurrency', concurrency, 'a whole number ≥ 1');
+  if (valSplit !== undefined && !(typeof valSplit === 'number' && valSplit >= 0 && valSplit < 1))
+    throw badOption('valSplit', valSplit, 'a number in [0, 1)');
+  if (seed !== undefined && !(typeof seed === 'number' && Number.isFinite(seed)))
+    throw badOption('seed', seed, 'a finite number');
+  if (
+    extensions !== undefined &&
+    !(
+      Array.isArray(extensions) &&
+      extensions.length > 0 &&
+      extensions.every((e) => typeof e === 'string' && e !== '')
+    )
+  )
+    throw badOption('extensions', extensions, 'a non-empty list of file extensions such as ["png", "jpg"]');
+}
 
 /**
  * Read `root/<class>/*.{png,jpg,jpeg,webp}`: class names are the sub-folder names (sorted), each
  * class is split train/validation with a seeded stratified shuffle. Unreadable or truncated images
  * are skipped with a warning and listed in `report.skipped` (or throw in strict mode).
+ * With `stream: true` nothing is decoded up front: see `imageFolderStream`.
  */
 export async function imageFolder(root: string, opts: ImageFolderStreamOptions): Promise<ImageFolderStream>;
 export async function imageFolder(root: string, opts?: ImageFolderOptions): Promise<ImageFolderDataset>;
@@ -62,136 +100,36 @@ export async function imageFolder(
   root: string,
   opts: ImageFolderOptions | ImageFolderStreamOptions = {},
 ): Promise<ImageFolderDataset | ImageFolderStream> {
+  checkFolderOptions(root, opts);
   if ('stream' in opts && opts.stream === true) return imageFolderStream(root, opts);
-  const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
-  const valSplit = opts.valSplit ?? 0.2;
-  if (!(valSplit >= 0 && valSplit < 1)) {
-    throw new VisionError('INVALID_OPTION', `imageFolder: valSplit must be in [0, 1), got ${valSplit}`);
-  }
-  const channels = opts.channels ?? (opts.backbone?.inputShape[2] as 1 | 3 | undefined) ?? 3;
-  if (channels !== 1 && channels !== 3) {
-    throw new VisionError(
-      'CHANNEL_MISMATCH',
-      `imageFolder: channels must be 1 or 3, got ${channels}`,
-      'backbones take 3-channel RGB (or 1-channel gray) images',
-    );
-  }
-  const [h, w] = sizeOf(
-    opts.size ?? (opts.backbone ? [opts.backbone.inputShape[0], opts.backbone.inputShape[1]] : 224),
-  );
-  if (opts.backbone && opts.backbone.inputShape[2] !== channels) {
-    throw new VisionError(
-      'CHANNEL_MISMATCH',
-      `imageFolder: channels ${channels} but the backbone takes ${opts.backbone.inputShape[2]}-channel images`,
-      `omit channels, or pass channels: ${opts.backbone.inputShape[2]}`,
-    );
-  }
-  const exts = new Set(
-    (opts.extensions ?? DEFAULT_EXTENSIONS).map((e) => e.toLowerCase().replace(/^\./, '')),
-  );
-  const warn = opts.onWarning ?? ((m: string) => console.warn(`[frostline/vision] ${m}`));
+  const listing = await listImageFolder(root, opts);
+  const { report } = listing;
+  const files = listing.byClass.flat();
+  const [h, w, channels] = listing.shape;
 
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = await fs.readdir(root, { withFileTypes: true });
-  } catch (err) {
-    throw new VisionError(
-      'NO_IMAGES',
-      `imageFolder: cannot read ${root}: ${(err as Error).message}`,
-      'pass a folder laid out as root/<class name>/<image files>',
-    );
-  }
-  const ignored: string[] = [];
-  const classDirs = entries
-    .filter((e) => {
-      if (e.isDirectory() && !e.name.startsWith('.')) return true;
-      if (!e.name.startsWith('.')) ignored.push(path.join(root, e.name));
-      return false;
-    })
-    .map((e) => e.name)
-    .sort();
-  if (classDirs.length === 0) {
-    throw new VisionError(
-      'NO_IMAGES',
-      `imageFolder: ${root} has no class folders`,
-      'lay images out as root/<class>/<file>',
-    );
-  }
-  if (classDirs.length === 1) {
-    throw new VisionError(
-      'SINGLE_CLASS',
-      `imageFolder: ${root} has a single class folder ("${classDirs[0]}"); classification needs at least two`,
-      'add a folder per class (e.g. root/cats, root/dogs)',
-    );
-  }
-  if (opts.classNames) {
-    const want = [...opts.classNames].sort();
-    if (want.join('\u0000') !== classDirs.join('\u0000')) {
-      const missing = want.filter((c) => !classDirs.includes(c));
-      const extra = classDirs.filter((c) => !want.includes(c));
-      throw new VisionError(
-        'CLASS_MISMATCH',
-        `imageFolder: the model expects classes [${want.join(', ')}] but ${root} has [${classDirs.join(', ')}]` +
-          `${missing.length ? `; missing: ${missing.join(', ')}` : ''}${extra.length ? `; unexpected: ${extra.join(', ')}` : ''}`,
-        'rename the folders, or rebuild the head with withHead(backbone, { numClasses }) for the new classes',
-      );
+  // Fails once with MISSING_PEER when sharp is not installed, instead of once per file.
+  await loadSharp();
+  const decoded = await decodeAll(files, listing.concurrency, async (f) => {
+    try {
+      return await decodeImageRaw(f.file, { size: [h, w], channels: channels as 1 | 3 });
+    } catch (err) {
+      // Only a bad image is skipped; anything else (a missing peer, a bug) stops the load.
+      if (opts.strict || !(err instanceof VisionError && err.code === 'UNREADABLE_IMAGE')) throw err;
+      const reason = err.message.split('\n')[0]!;
+      report.skipped.push({ file: f.file, reason });
+      listing.warn(`skipped unreadable image ${f.file}: ${reason}`);
+      return undefined;
     }
-  }
-
-  const rng = createRng(opts.seed ?? 0);
-  const files: Array<{ cls: number; file: string }> = [];
-  const report: ImageFolderReport = { root, total: 0, loaded: 0, skipped: [], ignored, classes: [] };
-  for (const [cls, name] of classDirs.entries()) {
-    const dir = path.join(root, name);
-    const names = (await fs.readdir(dir, { withFileTypes: true }))
-      .filter((e) => {
-        const ok = e.isFile() && exts.has(path.extname(e.name).slice(1).toLowerCase());
-        if (!ok && !e.name.startsWith('.')) ignored.push(path.join(dir, e.name));
-        return ok;
-      })
-      .map((e) => e.name)
-      .sort();
-    if (names.length === 0) {
-      throw new VisionError(
-        'EMPTY_CLASS',
-        `imageFolder: class folder "${name}" has no images (${[...exts].join(', ')})`,
-        `add images to ${dir} or remove the folder`,
-      );
-    }
-    shuffleInPlace(names, rng);
-    const picked = opts.maxPerClass != null ? names.slice(0, opts.maxPerClass) : names;
-    for (const f of picked) files.push({ cls, file: path.join(dir, f) });
-    report.classes.push({ name, files: picked.length, loaded: 0, train: 0, validation: 0 });
-  }
-  report.total = files.length;
-
-  const decoded: Array<RawImage | undefined> = new Array(files.length);
-  const concurrency = Math.max(1, opts.concurrency ?? 4);
-  let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      const i = next++;
-      const { file } = files[i]!;
-      try {
-        decoded[i] = await decodeImageRaw(file, { size: [h, w], channels });
-      } catch (err) {
-        if (opts.strict) throw err;
-        const reason = err instanceof VisionError ? err.message.split('\n')[0]! : String(err);
-        report.skipped.push({ file, reason });
-        warn(`skipped unreadable image ${file}: ${reason}`);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  });
   report.skipped.sort((a, b) => a.file.localeCompare(b.file));
 
-  const byClass: Array<Array<{ pixels: Uint8Array; label: number; file: string }>> = classDirs.map(() => []);
+  type Row = { pixels: Uint8Array; label: number; file: string };
+  const byClass: Row[][] = listing.classNames.map(() => []);
   files.forEach((f, i) => {
     const img = decoded[i];
     if (img) byClass[f.cls]!.push({ pixels: img.data, label: f.cls, file: f.file });
   });
-  const train: Array<{ pixels: Uint8Array; label: number; file: string }> = [];
-  const validation: typeof train = [];
+  report.loaded = 0;
   byClass.forEach((rows, cls) => {
     const info = report.classes[cls]!;
     if (rows.length === 0) {
@@ -201,31 +139,24 @@ export async function imageFolder(
         'see report.skipped / the warnings for why each file failed',
       );
     }
-    let nVal = Math.round(rows.length * valSplit);
-    if (valSplit > 0 && rows.length >= 2) nVal = Math.max(1, nVal);
-    nVal = Math.min(nVal, rows.length - 1);
-    validation.push(...rows.slice(0, nVal));
-    train.push(...rows.slice(nVal));
     info.loaded = rows.length;
-    info.validation = nVal;
-    info.train = rows.length - nVal;
     report.loaded += rows.length;
   });
-  // Classes interleaved in a seeded order, so even an unshuffled batch sees every class.
-  shuffleInPlace(train, rng);
-  shuffleInPlace(validation, rng);
+  const { train, validation } = splitRows(byClass, opts.valSplit ?? 0.2, listing.rng, (cls, t, v) => {
+    report.classes[cls]!.train = t;
+    report.classes[cls]!.validation = v;
+  });
 
-  const shape: [number, number, number] = [h, w, channels];
-  const trainSplit = makeSplit(train, shape, classDirs.length, opts.backbone);
+  const trainSplit = makeSplit(train, listing.shape, listing.classNames.length, opts.backbone);
   const valSplitData = validation.length
-    ? makeSplit(validation, shape, classDirs.length, opts.backbone)
+    ? makeSplit(validation, listing.shape, listing.classNames.length, opts.backbone)
     : undefined;
   return {
-    classNames: classDirs,
+    classNames: listing.classNames,
     train: trainSplit,
     validation: valSplitData,
     preprocessed: opts.backbone != null,
-    imageShape: shape,
+    imageShape: listing.shape,
     report,
     dispose() {
       for (const s of [trainSplit, valSplitData]) {
@@ -234,4 +165,22 @@ export async function imageFolder(
       }
     },
   };
+}
+
+/** Decode every file, `concurrency` at a time, keeping the files' order. */
+async function decodeAll(
+  files: ListedFile[],
+  concurrency: number,
+  decode: (f: ListedFile) => Promise<RawImage | undefined>,
+): Promise<Array<RawImage | undefined>> {
+  const out: Array<RawImage | undefined> = new Array(files.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const i = next++;
+      out[i] = await decode(files[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return out;
 }

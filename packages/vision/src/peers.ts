@@ -57,9 +57,20 @@ export type SharpFactory = (input?: Uint8Array | string, options?: { failOn?: st
 
 let sharpPromise: Promise<SharpFactory> | undefined;
 
+/**
+ * How optional peers are imported. A test seam: replacing `sharp` simulates a machine where it is not
+ * installed (call `resetPeerCache()` after).
+ */
+export const peerImports = { sharp: (): Promise<unknown> => import('sharp') };
+
+/** Forget a loaded (or failed) sharp, so the next loadSharp imports again. */
+export function resetPeerCache(): void {
+  sharpPromise = undefined;
+}
+
 /** sharp (optional peer) for decoding and resizing images in Node. */
 export function loadSharp(): Promise<SharpFactory> {
-  sharpPromise ??= import('sharp').then(
+  sharpPromise ??= peerImports.sharp().then(
     (m) => ((m as { default?: SharpFactory }).default ?? m) as SharpFactory,
     (err) => {
       sharpPromise = undefined;
