@@ -6,7 +6,7 @@
  *
  *   pnpm --filter @frostline/vision exec tsx bench/stream.ts [--sizes=1000,4000] [--repeats=2] [--epochs=3] [--px=224]
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -89,9 +89,13 @@ for (let r = 0; r < repeats; r++) {
     }
   }
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) =>
+  xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : Number.NaN;
+/** Median over the runs that finished (NaN, printed as "failed", when none did). */
 const pick = (n: number, mode: string, run: string, key: string) =>
-  median(rows.filter((x) => x.n === n && x.mode === mode && x.run === run).map((x) => Number(x[key])));
+  median(
+    rows.filter((x) => x.n === n && x.mode === mode && x.run === run && !x.failed).map((x) => Number(x[key])),
+  );
 console.log(
   '\n| images | in-memory peak RSS | streaming peak RSS | in-memory time | streaming time | stream/memory time | 2nd run: first head step vs 1st |',
 );
