@@ -45,22 +45,26 @@ async function makeFolder(n: number): Promise<string> {
   return root;
 }
 
+/** One measured run in its own process; a run that dies (the in-memory path can exhaust wasm's 4 GB heap) is recorded as failed. */
 function run(mode: 'memory' | 'stream', dir: string, store: string): Record<string, unknown> {
-  const out = execFileSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      path.join(here, 'stream-child.ts'),
-      `--mode=${mode}`,
-      `--dir=${dir}`,
-      `--store=${store}`,
-      `--epochs=${epochs}`,
-      `--size=${px}`,
-    ],
-    { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const line = out.trim().split('\n').at(-1)!;
+  const args = [
+    '--import',
+    'tsx',
+    path.join(here, 'stream-child.ts'),
+    `--mode=${mode}`,
+    `--dir=${dir}`,
+    `--store=${store}`,
+    `--epochs=${epochs}`,
+    `--size=${px}`,
+  ];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const line = r.stdout.trim().split('\n').at(-1) ?? '';
+  if (r.status !== 0 || !line.startsWith('{')) {
+    const why = /memory access out of bounds|out of memory/i.test(r.stderr)
+      ? 'out of memory'
+      : `exit ${r.status}`;
+    return { failed: why, load: os.loadavg()[0]!.toFixed(2) };
+  }
   return { ...JSON.parse(line), load: os.loadavg()[0]!.toFixed(2) };
 }
 
