@@ -1,0 +1,49 @@
+import path from 'node:path';
+import { openSafetensors } from '@frostline/tfjs';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadBackbone, TORCH_ARCHS, type TorchArch } from '../src/index';
+import { useBackend } from './helpers';
+
+export const TORCH_FIX = path.join(import.meta.dirname, 'fixtures', 'torch');
+
+beforeAll(() => useBackend('wasm'));
+
+/** The fixture's fixed input (NCHW → NHWC) and PyTorch's eval-mode logits for it. */
+export async function reference(arch: TorchArch): Promise<{ x: tf.Tensor4D; logits: tf.Tensor2D }> {
+  const r = await openSafetensors(path.join(TORCH_FIX, `${arch}.reference.safetensors`));
+  const input = await r.readTensor('input');
+  const x = tf.tidy(() => input.transpose([0, 2, 3, 1]) as tf.Tensor4D);
+  const logits = (await r.readTensor('logits')) as tf.Tensor2D;
+  input.dispose();
+  await r.close();
+  return { x, logits };
+}
+
+describe('torchvision architectures from PyTorch checkpoints: forward equals PyTorch', () => {
+  for (const arch of TORCH_ARCHS) {
+    for (const ext of ['safetensors', 'pth']) {
+      it(`${arch} from .${ext}: logits within 1e-4 of torch (eval mode)`, async () => {
+        const before = tf.memory().numTensors;
+        const { x, logits } = await reference(arch);
+        const b = await loadBackbone({
+          arch,
+          weights: path.join(TORCH_FIX, `${arch}.${ext}`),
+          inputSize: 64,
+        });
+        expect(b.name).toBe(arch);
+        expect(b.preprocessing).toBe('torch');
+        expect(b.torch.report).toMatchObject({ missing: [], unexpected: [], mismatched: [], replaced: [] });
+        const y = b.model.predict(x) as tf.Tensor;
+        expect(y.shape).toEqual(logits.shape);
+        const diff = tf.tidy(() => y.sub(logits).abs().max().dataSync()[0]!);
+        const scale = tf.tidy(() => logits.abs().max().dataSync()[0]!);
+        expect(scale).toBeGreaterThan(0.05);
+        expect(diff).toBeLessThan(1e-4);
+        tf.dispose([x, logits, y]);
+        b.model.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+      });
+    }
+  }
+});
