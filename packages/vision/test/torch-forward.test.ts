@@ -1,24 +1,11 @@
 import path from 'node:path';
-import { openSafetensors } from '@frostline/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadBackbone, TORCH_ARCHS, type TorchArch } from '../src/index';
+import { loadBackbone, TORCH_ARCHS } from '../src/index';
 import { useBackend } from './helpers';
-
-export const TORCH_FIX = path.join(import.meta.dirname, 'fixtures', 'torch');
+import { reference, TORCH_FIX } from './torch-helpers';
 
 beforeAll(() => useBackend('wasm'));
-
-/** The fixture's fixed input (NCHW → NHWC) and PyTorch's eval-mode logits for it. */
-export async function reference(arch: TorchArch): Promise<{ x: tf.Tensor4D; logits: tf.Tensor2D }> {
-  const r = await openSafetensors(path.join(TORCH_FIX, `${arch}.reference.safetensors`));
-  const input = await r.readTensor('input');
-  const x = tf.tidy(() => input.transpose([0, 2, 3, 1]) as tf.Tensor4D);
-  const logits = (await r.readTensor('logits')) as tf.Tensor2D;
-  input.dispose();
-  await r.close();
-  return { x, logits };
-}
 
 describe('torchvision architectures from PyTorch checkpoints: forward equals PyTorch', () => {
   for (const arch of TORCH_ARCHS) {

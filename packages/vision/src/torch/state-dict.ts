@@ -55,7 +55,8 @@ export function matchKeys(
     report.replaced = [...report.missing, ...report.mismatched].filter(isTop).map((s) => s.split(':')[0]!);
     report.missing = report.missing.filter((k) => !isTop(k));
     report.mismatched = report.mismatched.filter((k) => !isTop(k));
-    report.unused.push(...report.unexpected.filter(isTop));
+    // a replaced classifier's keys that are in the file (other shape) are not used either
+    report.unused.push(...report.replaced.filter((k) => fileKeys.has(k)), ...report.unexpected.filter(isTop));
     report.unexpected = report.unexpected.filter((k) => !isTop(k));
   }
   return report;
