@@ -26,6 +26,11 @@ export function tfDTypeOf(d: WeightDType): 'float32' | 'int32' {
   return d.startsWith('F') || d === 'BF16' ? 'float32' : 'int32';
 }
 
+/** True when `bytes` is a whole ArrayBuffer of exactly `n` bytes (a fresh read, safe to view as elements). */
+function ownsBuffer(bytes: Uint8Array, n: number): boolean {
+  return bytes.byteOffset === 0 && bytes.byteLength === n && bytes.buffer.byteLength === n;
+}
+
 /** IEEE half → float (exact: every half is a float32). */
 function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
@@ -48,7 +53,9 @@ export function decodeElements(
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   switch (dtype) {
     case 'F32': {
-      // Copy into a fresh, aligned buffer (the source may be any offset of a file read).
+      // A buffer read for exactly this tensor is used in place (no second copy of a large tensor);
+      // a view into shared bytes (in-memory sources, non-contiguous reads) is copied to an aligned buffer.
+      if (ownsBuffer(bytes, count * 4)) return new Float32Array(bytes.buffer, 0, count);
       const out = new Float32Array(count);
       new Uint8Array(out.buffer).set(bytes.subarray(0, count * 4));
       return out;

@@ -48,6 +48,7 @@ export class TorchGraph {
   /** `*.num_batches_tracked` keys of the architecture (allowed, optional, kept for saving back). */
   readonly buffers: string[] = [];
 
+  /** `init` initialises the classifier (which `strict: false` may replace); convolutions start at zero. */
   constructor(private readonly init: () => Initializer | undefined) {}
 
   private bind(key: string, layer: string, weight: string, layout: TorchLayout, torchShape: number[]) {
@@ -75,7 +76,7 @@ export class TorchGraph {
       padding: 'valid',
       useBias: false,
       name,
-      kernelInitializer: this.init(),
+      kernelInitializer: 'zeros', // always overwritten from the checkpoint: no random init to compute
     });
     this.bind(`${name}.weight`, name, 'kernel', 'conv', [filters, inC, kernel, kernel]);
     return layer.apply(y) as Sym;
@@ -91,7 +92,7 @@ export class TorchGraph {
       padding: 'valid',
       useBias: false,
       name,
-      depthwiseInitializer: this.init(),
+      depthwiseInitializer: 'zeros',
     });
     this.bind(`${name}.weight`, name, 'depthwise_kernel', 'depthwise', [c, 1, kernel, kernel]);
     return layer.apply(y) as Sym;
