@@ -2,7 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { planFreeze } from '@frostline/core';
-import { listParams, openCheckpoint, registerWasmGradKernels, train } from '@frostline/tfjs';
+import {
+  encodeSafetensors,
+  listParams,
+  openCheckpoint,
+  registerWasmGradKernels,
+  type SafetensorsInput,
+  train,
+} from '@frostline/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBackbone, saveTorchWeights } from '../src/index';
@@ -199,5 +206,35 @@ describe('architecture/weights mismatches (like load_state_dict(strict=True))', 
     expect(diff).toBeLessThan(1e-4);
     tf.dispose([x, logits, w, b]);
     features.model.dispose();
+  });
+
+  it('timm-style files (no num_batches_tracked) and DataParallel `module.` prefixes load; timm deep stems are named', async () => {
+    const { x, logits } = await reference('resnet50');
+    const src = await openCheckpoint(path.join(TORCH_FIX, 'resnet50.safetensors'));
+    const timm: Record<string, SafetensorsInput> = {};
+    const parallel: Record<string, SafetensorsInput> = {};
+    for (const k of src.keys()) {
+      const w = await src.read(k);
+      const t =
+        w.dtype === 'float32'
+          ? { dtype: 'F32' as const, shape: w.shape, data: w.data as Float32Array }
+          : { dtype: 'I64' as const, shape: w.shape, data: w.data as Int32Array };
+      if (!k.endsWith('num_batches_tracked')) timm[k] = t;
+      parallel[`module.${k}`] = t;
+    }
+    await src.close();
+    for (const bytes of [encodeSafetensors(timm), encodeSafetensors(parallel)]) {
+      const b = await loadBackbone({ arch: 'resnet50', weights: bytes, inputSize: 64 });
+      const diff = tf.tidy(() => (b.model.predict(x) as tf.Tensor).sub(logits).abs().max().dataSync()[0]!);
+      expect(diff).toBeLessThan(1e-4);
+      b.model.dispose();
+    }
+    const { 'conv1.weight': stem, ...rest } = timm;
+    const deep = encodeSafetensors({ ...rest, 'conv1.0.weight': stem!, 'conv1.3.weight': stem! });
+    const e = await fail(() => loadBackbone({ arch: 'resnet50', weights: deep, inputSize: 64 }));
+    expect(e.code).toBe('WEIGHTS_MISMATCH');
+    expect(e.details.missing).toEqual(['conv1.weight']);
+    expect(e.message).toContain('timm deep-stem');
+    tf.dispose([x, logits]);
   });
 });

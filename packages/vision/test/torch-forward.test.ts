@@ -21,6 +21,16 @@ describe('torchvision architectures from PyTorch checkpoints: forward equals PyT
         expect(b.name).toBe(arch);
         expect(b.preprocessing).toBe('torch');
         expect(b.torch.report).toMatchObject({ missing: [], unexpected: [], mismatched: [], replaced: [] });
+        const stages = arch === 'mobilenet_v2' ? 6 : 4;
+        expect(b.stages.map((s) => s.name)).toEqual([
+          'stem',
+          ...Array.from({ length: stages }, (_, i) => `stage${i + 1}`),
+          'head',
+        ]);
+        expect(b.stages.flatMap((s) => s.layers).sort()).toEqual(b.model.layers.map((l) => l.name).sort());
+        expect(b.stages.at(-1)!.layers).toEqual(
+          arch === 'mobilenet_v2' ? ['classifier.0', 'classifier.1'] : ['fc'],
+        );
         const y = b.model.predict(x) as tf.Tensor;
         expect(y.shape).toEqual(logits.shape);
         const diff = tf.tidy(() => y.sub(logits).abs().max().dataSync()[0]!);

@@ -72,12 +72,17 @@ export function assertMatched(report: KeyReport, arch: string, file: string, top
   const { missing, unexpected, mismatched } = report;
   if (missing.length + unexpected.length + mismatched.length === 0) return;
   const onlyTop = [...missing, ...mismatched].every((k) => k.startsWith(topKey)) && unexpected.length === 0;
+  // timm's deep-stem / avg-down variants (resnet50d, resnet26t, …) name their stem `conv1.0`… and add a pool
+  // in `downsample`; the plain timm resnet18/34/50 use torchvision's keys and load as they are.
+  const timmVariant = unexpected.some((k) => /^conv1\.\d+\.|\.downsample\.2\./.test(k));
   throw new VisionError(
     'WEIGHTS_MISMATCH',
     `${file} does not fit ${arch}:${list('missing keys', missing)}${list('unexpected keys', unexpected)}${list('wrong shapes', mismatched)}`,
-    onlyTop
-      ? `only the classifier differs: pass strict: false (and numClasses) to start a new \`${topKey}\``
-      : `check that the file holds a ${arch} state_dict (arch: 'resnet18' | 'resnet34' | 'resnet50' | 'mobilenet_v2')`,
+    timmVariant
+      ? 'this looks like a timm deep-stem/avg-down ResNet variant (e.g. resnet50d), which is a different architecture; plain timm and torchvision resnet18/34/50 checkpoints load'
+      : onlyTop
+        ? `only the classifier differs: pass strict: false (and numClasses) to start a new \`${topKey}\``
+        : `check that the file holds a ${arch} state_dict (arch: 'resnet18' | 'resnet34' | 'resnet50' | 'mobilenet_v2')`,
     { file, details: { arch, missing, unexpected, mismatched } },
   );
 }
