@@ -122,7 +122,10 @@ function reduce(ctx: PickleContext, fn: unknown, args: unknown, at: number): unk
   throw bad(`${fn.qualified} cannot be called`);
 }
 
-/** Run a state_dict pickle. Returns the root object (a Map for dicts). */
+/**
+ * Run a state_dict pickle. Returns the root object (a Map for dicts).
+ * Long on purpose: one flat opcode dispatch over shared stack/memo state, as a pickle machine is.
+ */
 export function unpickle(bytes: Uint8Array, ctx: PickleContext): unknown {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const stack: unknown[] = [];
