@@ -31,6 +31,21 @@ function ownsBuffer(bytes: Uint8Array, n: number): boolean {
   return bytes.byteOffset === 0 && bytes.byteLength === n && bytes.buffer.byteLength === n;
 }
 
+/**
+ * F32 / I32 elements. A buffer read for exactly this tensor is used in place (no second copy of a large
+ * tensor); a view into shared bytes (in-memory sources, strided reads) is copied to an aligned buffer.
+ */
+function fourByteElements<T extends Float32Array | Int32Array>(
+  bytes: Uint8Array,
+  count: number,
+  Kind: { new (b: ArrayBuffer, offset: number, n: number): T; new (n: number): T },
+): T {
+  if (ownsBuffer(bytes, count * 4)) return new Kind(bytes.buffer as ArrayBuffer, 0, count);
+  const out = new Kind(count);
+  new Uint8Array(out.buffer).set(bytes.subarray(0, count * 4));
+  return out;
+}
+
 /** IEEE half → float (exact: every half is a float32). */
 function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
@@ -52,14 +67,8 @@ export function decodeElements(
 ): Float32Array | Int32Array | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   switch (dtype) {
-    case 'F32': {
-      // A buffer read for exactly this tensor is used in place (no second copy of a large tensor);
-      // a view into shared bytes (in-memory sources, non-contiguous reads) is copied to an aligned buffer.
-      if (ownsBuffer(bytes, count * 4)) return new Float32Array(bytes.buffer, 0, count);
-      const out = new Float32Array(count);
-      new Uint8Array(out.buffer).set(bytes.subarray(0, count * 4));
-      return out;
-    }
+    case 'F32':
+      return fourByteElements(bytes, count, Float32Array);
     case 'F64': {
       const out = new Float32Array(count);
       for (let i = 0; i < count; i++) out[i] = view.getFloat64(i * 8, true);
@@ -85,11 +94,8 @@ export function decodeElements(
       }
       return out;
     }
-    case 'I32': {
-      const out = new Int32Array(count);
-      new Uint8Array(out.buffer).set(bytes.subarray(0, count * 4));
-      return out;
-    }
+    case 'I32':
+      return fourByteElements(bytes, count, Int32Array);
     case 'I16': {
       const out = new Int32Array(count);
       for (let i = 0; i < count; i++) out[i] = view.getInt16(i * 2, true);

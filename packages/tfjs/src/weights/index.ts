@@ -1,6 +1,6 @@
 import type { CheckpointReader } from './reader';
 import { readSafetensors } from './safetensors';
-import { openSource, weightsError } from './source';
+import { weightsError, withSource } from './source';
 import { readTorchArchive } from './torch';
 
 export { DTYPE_BYTES, type WeightDType } from './dtypes';
@@ -19,8 +19,7 @@ export {
  * (`.pth`, `.bin`, `.pt`) or a `.safetensors` file. Reading is lazy and nothing in the file is executed.
  */
 export async function openCheckpoint(source: string | Uint8Array, name?: string): Promise<CheckpointReader> {
-  const src = await openSource(source, name);
-  try {
+  return withSource(source, name, async (src) => {
     const magic = src.size >= 4 ? await src.read(0, 4) : new Uint8Array(0);
     if (magic[0] === 0x50 && magic[1] === 0x4b && magic[2] === 0x03 && magic[3] === 0x04)
       return await readTorchArchive(src);
@@ -36,8 +35,5 @@ export async function openCheckpoint(source: string | Uint8Array, name?: string)
       );
     }
     return await readSafetensors(src);
-  } catch (e) {
-    await src.close();
-    throw e;
-  }
+  });
 }

@@ -1,6 +1,6 @@
 import { DTYPE_BYTES, isWeightDType, type WeightDType } from './dtypes';
 import { type CheckpointReader, createReader, elementCount, type IndexedEntry } from './reader';
-import { type ByteSource, openSource, weightsError } from './source';
+import { type ByteSource, weightsError, withSource } from './source';
 
 /** The safetensors reference implementation refuses headers over 100 MB; so do we (a corrupt length). */
 const MAX_HEADER = 100_000_000;
@@ -158,11 +158,5 @@ export async function readSafetensors(src: ByteSource): Promise<CheckpointReader
  * validated on open; tensors are read one at a time by `reader.read(key)`.
  */
 export async function openSafetensors(source: string | Uint8Array, name?: string): Promise<CheckpointReader> {
-  const src = await openSource(source, name);
-  try {
-    return await readSafetensors(src);
-  } catch (e) {
-    await src.close();
-    throw e;
-  }
+  return withSource(source, name, readSafetensors);
 }

@@ -114,3 +114,18 @@ export async function fileSource(path: string): Promise<ByteSource> {
 export async function openSource(source: string | Uint8Array, name?: string): Promise<ByteSource> {
   return typeof source === 'string' ? fileSource(source) : memorySource(source, name);
 }
+
+/** Open `source` and run `read` on it; the file handle is closed when `read` fails. */
+export async function withSource<T>(
+  source: string | Uint8Array,
+  name: string | undefined,
+  read: (src: ByteSource) => Promise<T>,
+): Promise<T> {
+  const src = await openSource(source, name);
+  try {
+    return await read(src);
+  } catch (e) {
+    await src.close();
+    throw e;
+  }
+}

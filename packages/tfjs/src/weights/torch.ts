@@ -1,7 +1,7 @@
 import { DTYPE_BYTES } from './dtypes';
 import { PyGlobal, PyTuple, STORAGE_DTYPES, type StorageRef, type TensorRef, unpickle } from './pickle';
 import { type CheckpointReader, createReader, elementCount, type IndexedEntry } from './reader';
-import { type ByteSource, openSource, weightsError } from './source';
+import { type ByteSource, weightsError, withSource } from './source';
 import { readZipIndex, readZipRange, type ZipEntry } from './zip';
 
 const RESAVE = 'Re-save it in Python with torch.save(model.state_dict(), path) (the default zip format).';
@@ -168,11 +168,5 @@ export async function openTorchCheckpoint(
   source: string | Uint8Array,
   name?: string,
 ): Promise<CheckpointReader> {
-  const src = await openSource(source, name);
-  try {
-    return await readTorchArchive(src);
-  } catch (e) {
-    await src.close();
-    throw e;
-  }
+  return withSource(source, name, readTorchArchive);
 }
