@@ -8,6 +8,7 @@ import {
   encodeSafetensors,
   openCheckpoint,
   openSafetensors,
+  openShardedCheckpoint,
   openTorchCheckpoint,
   saveSafetensors,
 } from '../src/index';
@@ -132,6 +133,34 @@ describe('safetensors and torch.save readers', () => {
     const n = Number(readFileSync(file).readBigUInt64LE(0));
     expect(n % 8).toBe(0);
     w.dispose();
+  });
+});
+
+describe('sharded Hugging Face checkpoints', () => {
+  it('read through model.safetensors.index.json as one checkpoint; shard names cannot leave the folder', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'sharded-'));
+    const a = { dtype: 'F32' as const, shape: [2], data: Float32Array.of(1, 2) };
+    const b = { dtype: 'I32' as const, shape: [1], data: Int32Array.of(7) };
+    await saveSafetensors(path.join(dir, 'model-00001-of-00002.safetensors'), { 'encoder.a': a });
+    await saveSafetensors(path.join(dir, 'model-00002-of-00002.safetensors'), { 'pooler.b': b });
+    const index = path.join(dir, 'model.safetensors.index.json');
+    const weightMap = {
+      'encoder.a': 'model-00001-of-00002.safetensors',
+      'pooler.b': 'model-00002-of-00002.safetensors',
+    };
+    writeFileSync(index, JSON.stringify({ metadata: {}, weight_map: weightMap }));
+    const r = await openCheckpoint(index);
+    expect([r.file, r.keys()]).toEqual([index, ['encoder.a', 'pooler.b']]);
+    expect(Array.from((await r.read('encoder.a')).data)).toEqual([1, 2]);
+    expect(r.entry('pooler.b')).toEqual({ key: 'pooler.b', dtype: 'I32', shape: [1] });
+    await r.close();
+    const evil = path.join(dir, 'evil.index.json');
+    writeFileSync(evil, JSON.stringify({ weight_map: { x: '../outside.safetensors' } }));
+    const e = await failure(() => openShardedCheckpoint(evil));
+    expect([e.code, e.path]).toEqual(['UNSAFE_PATH', 'x']);
+    const lying = path.join(dir, 'lying.index.json');
+    writeFileSync(lying, JSON.stringify({ weight_map: { ghost: 'model-00001-of-00002.safetensors' } }));
+    expect((await failure(() => openCheckpoint(lying))).code).toBe('WEIGHTS_UNKNOWN_KEY');
   });
 });
 
