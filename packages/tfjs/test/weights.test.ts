@@ -229,6 +229,17 @@ describe('bad checkpoints: typed errors naming the file and the key, nothing exe
     expect([unknown.code, unknown.path]).toEqual(['WEIGHTS_UNKNOWN_KEY', 'nope']);
   });
 
+  it('a torch view that reaches past its storage is refused, naming the tensor', async () => {
+    const bytes = new Uint8Array(readFileSync(path.join(FIX, 'views.pth')));
+    // the first persistent id: BINUNICODE 'cpu', BINPUT 7, BININT1 12 (numel); claim 4 elements instead
+    const pattern = [0x58, 3, 0, 0, 0, 0x63, 0x70, 0x75, 0x71, 7, 0x4b, 12];
+    const at = bytes.findIndex((_, i) => pattern.every((b, j) => bytes[i + j] === b));
+    expect(at).toBeGreaterThan(0);
+    bytes[at + pattern.length - 1] = 4;
+    const e = await failure(() => openCheckpoint(bytes, 'views-patched.pth'));
+    expect([e.code, e.path, e.file]).toEqual(['WEIGHTS_OUT_OF_RANGE', 'base', 'views-patched.pth']);
+  });
+
   it('pickles with code-executing globals or opcodes are refused before anything runs', async () => {
     rmSync('/tmp/frostline-pwned', { force: true });
     const cases: Array<[string, RegExp]> = [
