@@ -71,13 +71,15 @@ describe('safetensors and torch.save readers', () => {
     await bf.close();
   });
 
-  it('reads views that share a storage (transpose, offset row, strided column) in row-major order', async () => {
-    const r = await openTorchCheckpoint(path.join(FIX, 'views.pth'));
-    expect(r.keys()).toEqual(['base', 't', 'row', 'col']);
-    expect(Array.from((await r.read('t')).data)).toEqual([0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]);
-    expect(Array.from((await r.read('row')).data)).toEqual([4, 5, 6, 7]);
-    expect(Array.from((await r.read('col')).data)).toEqual([2, 6, 10]);
-    await r.close();
+  it('reads views that share a storage (transpose, offset row, strided column) in row-major order, stored or deflated', async () => {
+    for (const file of ['views.pth', 'views-deflated.pth']) {
+      const r = await openTorchCheckpoint(path.join(FIX, file));
+      expect(r.keys()).toEqual(['base', 't', 'row', 'col']);
+      expect(Array.from((await r.read('t')).data)).toEqual([0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]);
+      expect(Array.from((await r.read('row')).data)).toEqual([4, 5, 6, 7]);
+      expect(Array.from((await r.read('col')).data)).toEqual([2, 6, 10]);
+      await r.close();
+    }
   });
 
   it('the same state_dict reads identically from .pth and .safetensors (lazily, key by key)', async () => {
