@@ -8,8 +8,17 @@ type ExportCommand = Extract<ParsedCommand, { command: 'export' }>;
 
 export async function exportCommand(cmd: ExportCommand, io: CliIO): Promise<number> {
   const policy = loadPolicyFile(cmd.policy);
-  const model = await resolveModel(cmd.model);
-  const plan = planWithPolicyFile(model.params, policy, cmd.policy, cmd.epoch);
+  const model = await resolveModel(
+    cmd.model,
+    cmd.numClasses !== undefined ? { numClasses: cmd.numClasses } : {},
+  );
+  const plan = planWithPolicyFile(
+    model.params,
+    policy,
+    cmd.policy,
+    cmd.epoch,
+    model.file ? { file: model.file } : {},
+  );
   const code = exportPlan(plan, cmd.to, {
     ...(cmd.modelVar ? { modelVar: cmd.modelVar } : {}),
     ...(cmd.lr ? { lr: cmd.lr } : {}),

@@ -8,8 +8,17 @@ type PlanCommand = Extract<ParsedCommand, { command: 'plan' }>;
 
 export async function planCommand(cmd: PlanCommand, io: CliIO): Promise<number> {
   const policy = loadPolicyFile(cmd.policy);
-  const model = await resolveModel(cmd.model);
-  const plan = planWithPolicyFile(model.params, policy, cmd.policy, cmd.epoch);
+  const model = await resolveModel(
+    cmd.model,
+    cmd.numClasses !== undefined ? { numClasses: cmd.numClasses } : {},
+  );
+  const plan = planWithPolicyFile(
+    model.params,
+    policy,
+    cmd.policy,
+    cmd.epoch,
+    model.file ? { file: model.file } : {},
+  );
   if (cmd.flags.json) {
     const out = {
       ok: true,
