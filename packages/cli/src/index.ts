@@ -59,7 +59,7 @@ export {
   renderReport,
   writeReport,
 } from './report';
-export { claimRunFolder, isRunFolder, RUN_MARKER } from './run-folder';
+export { checkRunFolder, claimRunFolder, isRunFolder, markRunFolder, RUN_MARKER } from './run-folder';
 export {
   type CacheRecord,
   type EpochRecord,

@@ -55,11 +55,22 @@ export async function findBuiltinBackbone(name: string): Promise<BackboneEntry |
   return (await loadVision()).findBackbone(name);
 }
 
-export async function unknownModelError(spec: string, what = 'model'): Promise<CliError> {
+/** Where a model name was written (a run config's `backbone:`), for the error about it. */
+export interface NameSource {
+  file?: string;
+  path?: string;
+}
+
+export async function unknownModelError(
+  spec: string,
+  what = 'model',
+  where: NameSource = {},
+): Promise<CliError> {
   const looksLikePath = /[\\/]/.test(spec) || /\.(json|ya?ml)$/i.test(spec) || spec.startsWith('.');
   if (looksLikePath) {
     return new CliError('FILE_NOT_FOUND', `${what} not found: ${spec}`, {
-      file: spec,
+      ...where,
+      file: where.file ?? spec,
       hint: 'give a folder with model.json, a Hugging Face folder with config.json + onnx/, a params JSON file, or a built-in name',
     });
   }
@@ -68,6 +79,7 @@ export async function unknownModelError(spec: string, what = 'model'): Promise<C
   return new CliError(
     'UNKNOWN_MODEL',
     `unknown ${what} '${spec}'${near.length ? ` (did you mean '${near[0]}'?)` : ''}; built-in: ${names.join(', ')}`,
+    where,
   );
 }
 

@@ -13,7 +13,12 @@ async function loadConfiguredBackbone(config: RunConfig): Promise<Backbone> {
   const builtin = existsSync(spec.name) ? undefined : await findBuiltinBackbone(spec.name);
   // The configured head replaces the built-in classifier: build the features only.
   if (builtin) return buildBuiltinBackbone(builtin, { ...size, numClasses: false });
-  if (!existsSync(spec.name)) throw await unknownModelError(spec.name, 'backbone');
+  if (!existsSync(spec.name)) {
+    throw await unknownModelError(spec.name, 'backbone', {
+      path: 'backbone',
+      ...(config.source ? { file: config.source } : {}),
+    });
+  }
   const vision = await loadVision();
   // A saved classifier's own top is replaced by the configured head.
   return vision.loadBackbone(spec.name, { includeTop: false, ...size });

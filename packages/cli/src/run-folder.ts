@@ -38,12 +38,17 @@ export interface ClaimOptions {
 }
 
 export function claimRunFolder(dir: string, opts: ClaimOptions = {}): void {
+  checkRunFolder(dir, opts);
+  markRunFolder(dir, opts.version);
+}
+
+/** The checks of `claimRunFolder`, writing nothing (run them before slow work that may fail). */
+export function checkRunFolder(dir: string, opts: ClaimOptions = {}): void {
   const abs = resolve(dir);
   for (const file of opts.protect ?? []) {
     const target = resolve(file);
-    const clash = [...RUN_FILES, ...RUN_DIRS].find(
-      (f) => target === join(abs, f) || target.startsWith(`${join(abs, f)}/`),
-    );
+    const inside = (f: string) => target === join(abs, f) || target.startsWith(`${join(abs, f)}/`);
+    const clash = [...RUN_FILES, ...RUN_DIRS].find(inside);
     if (clash && clash !== 'config.json') {
       throw new CliError('OUTPUT_NOT_EMPTY', `the run would write over ${file}`, {
         file: dir,
@@ -51,26 +56,29 @@ export function claimRunFolder(dir: string, opts: ClaimOptions = {}): void {
       });
     }
   }
-  if (existsSync(abs)) {
-    if (!statSync(abs).isDirectory()) {
-      throw new CliError('OUTPUT_NOT_EMPTY', 'the output path is a file, not a folder', {
-        file: dir,
-        hint: 'choose a new or empty --output folder',
-      });
-    }
-    if (!opts.adopt && !isRunFolder(abs) && readdirSync(abs).length > 0) {
-      throw new CliError('OUTPUT_NOT_EMPTY', 'the output folder is not empty and was not made by frostline', {
-        file: dir,
-        hint: `choose a new or empty --output folder (frostline marks its own folders with ${RUN_MARKER})`,
-      });
-    }
-  }
-  mkdirSync(abs, { recursive: true });
-  if (!isRunFolder(abs)) {
-    writeJsonAtomic(join(abs, RUN_MARKER), {
-      createdBy: 'frostline',
-      ...(opts.version ? { version: opts.version } : {}),
-      createdAt: new Date().toISOString(),
+  if (!existsSync(abs)) return;
+  if (!statSync(abs).isDirectory()) {
+    throw new CliError('OUTPUT_NOT_EMPTY', 'the output path is a file, not a folder', {
+      file: dir,
+      hint: 'choose a new or empty --output folder',
     });
   }
+  if (!opts.adopt && !isRunFolder(abs) && readdirSync(abs).length > 0) {
+    throw new CliError('OUTPUT_NOT_EMPTY', 'the output folder is not empty and was not made by frostline', {
+      file: dir,
+      hint: `choose a new or empty --output folder; frostline marks its own folders with ${RUN_MARKER}`,
+    });
+  }
+}
+
+/** Creates `dir` if needed and marks it as frostline's. */
+export function markRunFolder(dir: string, version?: string): void {
+  const abs = resolve(dir);
+  mkdirSync(abs, { recursive: true });
+  if (isRunFolder(abs)) return;
+  writeJsonAtomic(join(abs, RUN_MARKER), {
+    createdBy: 'frostline',
+    ...(version ? { version } : {}),
+    createdAt: new Date().toISOString(),
+  });
 }

@@ -8,7 +8,7 @@ import { blame, CliError } from './errors';
 import type { ModelStage } from './models';
 import type { PrepareContext, PreparedOwnRun, PreparedRun, PreparedTfjsRun } from './prepared';
 import { writeReport } from './report';
-import { claimRunFolder, writeJsonAtomic } from './run-folder';
+import { checkRunFolder, markRunFolder, writeJsonAtomic } from './run-folder';
 import type { EpochRecord, PlanSnapshot, RunRecord } from './run-record';
 import { RunRecorder } from './run-recorder';
 
@@ -211,16 +211,17 @@ export async function runTraining(
   const runDirOfResume = checkpointIn ? resolve(checkpointIn, '..') : undefined;
   const output = config.output;
   const files = runFiles(output);
-  claimRunFolder(output, {
+  // Checked before the slow work, written only once the model and data are ready.
+  checkRunFolder(output, {
     ...(config.source ? { protect: [config.source] } : {}),
     adopt: runDirOfResume === resolve(output),
-    version: pkg.version,
   });
   const backend = await ensureBackend(config.backend);
   const t0 = Date.now();
   const prepared = await (opts.prepare ?? prepareRun)(config, { note });
   let model: LayersModel | undefined;
   try {
+    markRunFolder(output, pkg.version);
     note(
       `model ${prepared.modelName}; data ${prepared.counts.train} train / ${prepared.counts.validation} validation${prepared.counts.test ? ` / ${prepared.counts.test} test` : ''}, ${prepared.classes.length} classes`,
     );

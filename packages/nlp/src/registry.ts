@@ -50,7 +50,7 @@ export const ENCODER_REGISTRY: readonly EncoderEntry[] = Object.freeze([
     description: 'a transformers.js model folder (config.json + onnx/), frozen',
     source: { kind: 'folder' as const, layout: 'config.json + tokenizer.json + onnx/model.onnx' },
     needsModel: true,
-    load: (opts: LoadRegisteredEncoderOptions = {}) => {
+    load: async (opts: LoadRegisteredEncoderOptions = {}) => {
       if (!opts.model) {
         throw new NlpError('BAD_OPTION', "encoder 'transformers' needs a model folder", {
           hint: 'pass { model: "path/to/folder" } (config.json + onnx/model.onnx)',

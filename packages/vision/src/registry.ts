@@ -170,7 +170,7 @@ export function findBackbone(name: string): BackboneEntry | undefined {
 }
 
 /** Builds a built-in backbone by name or alias; an unknown name is a `VisionError` UNKNOWN_MODEL. */
-export function buildBackbone(name: string, opts: BuildBackboneOptions = {}): Promise<Backbone> {
+export async function buildBackbone(name: string, opts: BuildBackboneOptions = {}): Promise<Backbone> {
   const found = findBackbone(name);
   if (!found) {
     throw new VisionError(
