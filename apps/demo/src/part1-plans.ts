@@ -5,11 +5,13 @@
  *      test also freezes `fc10`, a whole-segment selector never does.
  * Then the same policy on a real TF.js model: train a few steps and show fc1 bit-identical, fc2 changed.
  */
+import { RunRecorder } from '@frostline/cli';
 import type { ParamInfo, Plan, PolicySpec } from '@frostline/core';
+import * as core from '@frostline/core';
+import * as ftf from '@frostline/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { DemoContext } from './context.js';
-import { need } from './context.js';
 import { formatTable, heading } from './print.js';
-import { runRecord } from './report.js';
 import { weightValues } from './weights.js';
 
 export interface Part1Result {
@@ -43,13 +45,6 @@ export const FC1_POLICY: PolicySpec = { rules: [{ freeze: 'fc1', note: 'seed cas
 
 export async function runPart1(ctx: DemoContext): Promise<Part1Result> {
   const { log } = ctx;
-  const core = await need('@frostline/core', () => import('@frostline/core'), [
-    'definePolicy',
-    'planFreeze',
-    'formatPlan',
-    'formatSummaryLine',
-    'exportPlan',
-  ]);
 
   log(heading('Part 1 — the seed’s first two cases as frostline plans'));
 
@@ -84,17 +79,12 @@ export async function runPart1(ctx: DemoContext): Promise<Part1Result> {
     linear: { plan: linearPlan, table: linearTable, summary: linearSummary },
     mlp: { plan: mlpPlan, table: mlpTable, summary: mlpSummary, pytorch, naiveFrozen },
   };
-  result.tfjs = await tfjsCheck(ctx, core);
+  result.tfjs = await tfjsCheck(ctx);
   return result;
 }
 
-async function tfjsCheck(
-  ctx: DemoContext,
-  core: typeof import('@frostline/core'),
-): Promise<Part1Result['tfjs']> {
+async function tfjsCheck(ctx: DemoContext): Promise<Part1Result['tfjs']> {
   const { log, sizes } = ctx;
-  const ftf = await need('@frostline/tfjs', () => import('@frostline/tfjs'), ['train', 'listParams']);
-  const tf = await import('@tensorflow/tfjs');
 
   log(
     '\n(b) on a real TF.js model: dense fc1 100→50, fc2 50→10, fc10 10→10; train, then compare fingerprints',
@@ -128,7 +118,8 @@ async function tfjsCheck(
   const y = tf.oneHot(labels, 10).toFloat();
   labels.dispose();
   try {
-    const before = core.fingerprint(weightValues(model, ftf));
+    const before = core.fingerprint(weightValues(model));
+    const recorder = new RunRecorder({ withEntries: false });
     const result = await ftf.train(
       model,
       { x, y },
@@ -142,9 +133,10 @@ async function tfjsCheck(
         metrics: ['accuracy'],
         seed: ctx.opts.seed,
         verifyFrozen: 'epoch',
+        onEvent: recorder.onEvent,
       },
     );
-    const after = core.fingerprint(weightValues(model, ftf));
+    const after = core.fingerprint(weightValues(model));
     const plan = result.plans[result.plans.length - 1] as Plan;
     const check = core.verifyFrozen(plan, before, after);
     const rows = Object.keys(before).map((name) => ({
@@ -178,8 +170,13 @@ async function tfjsCheck(
         ]),
       },
     });
-    ctx.report.addRun(
-      runRecord('Part 1b on TF.js: fc1 frozen, fc2 + fc10 trained', result, {
+    const name = 'Part 1b on TF.js: fc1 frozen, fc2 + fc10 trained';
+    ctx.report.addRun({
+      name,
+      ...recorder.record({
+        title: name,
+        backend: result.backend,
+        totalMs: result.timing.totalMs,
         model: 'dense fc1 100→50, fc2 50→10, fc10 10→10',
         task: 'classification (random data, to move the weights)',
         config: {
@@ -193,7 +190,7 @@ async function tfjsCheck(
           `verifyFrozen: ${check.ok ? 'ok' : 'FAILED'}; fc1 fingerprints identical before and after training`,
         ],
       }),
-    );
+    });
     return { rows, verified: check.ok, changedFrozen: check.changed, finalLoss };
   } finally {
     x.dispose();

@@ -6,15 +6,15 @@
  * Per-epoch times: the first epoch builds the cache, later epochs hit it; an uncached run of the same
  * policy (cache: 'off') shows what every epoch would cost without it.
  */
+import { RunRecorder } from '@frostline/cli';
 import type { PolicySpec } from '@frostline/core';
-import type * as tfTypes from '@tensorflow/tfjs';
-import { useBackendFor } from './backend.js';
+import * as ftf from '@frostline/tfjs';
+import * as vision from '@frostline/vision';
+import * as tf from '@tensorflow/tfjs';
 import type { DemoContext } from './context.js';
-import { need } from './context.js';
 import { accuracy, disposeAll } from './data.js';
 import { formatTable, heading, ms, pct } from './print.js';
 import { liveBar } from './progress.js';
-import { runRecord } from './report.js';
 
 export interface Part3Run {
   name: string;
@@ -22,6 +22,14 @@ export interface Part3Run {
   cache: 'auto' | 'off';
   epochMs: number[];
   cacheStatus: string[];
+  /** The activation cache's state in each epoch (built, hit, invalidated, disabled; none when off). */
+  epochCache: Array<string | undefined>;
+  /** How often the frozen prefix's activations were computed (cache builds). */
+  cacheBuilds: number;
+  /** Layers of the frozen prefix the cache serves: work later epochs skip. */
+  prefixLayers: number;
+  /** Layers of the whole model. */
+  totalLayers: number;
   testAcc: number;
   trainable: number;
   total: number;
@@ -35,13 +43,6 @@ export interface Part3Result {
 
 export async function runPart3(ctx: DemoContext): Promise<Part3Result> {
   const { log, sizes, opts } = ctx;
-  const vision = await need('@frostline/vision', () => import('@frostline/vision'), [
-    'loadPretrained',
-    'withHead',
-    'mnistDataset',
-  ]);
-  const ftf = await need('@frostline/tfjs', () => import('@frostline/tfjs'), ['train']);
-  const tf = await import('@tensorflow/tfjs');
 
   log(heading('Part 3 — pretrained MobileNetV2 (nsfwjs weights) + new head: the activation cache'));
   const digits = Array.from({ length: sizes.p3Classes }, (_, i) => i);
@@ -107,20 +108,14 @@ export async function runPart3(ctx: DemoContext): Promise<Part3Result> {
       // A fresh copy per run: withHead may share layers with its backbone, and (b) trains the last stage.
       const fresh = await vision.loadPretrained('mobilenet_v2', { inputSize: size });
       const headed = vision.withHead(fresh, { numClasses: sizes.p3Classes });
-      const backend = await useBackendFor(ctx, p.policy === 'head' ? 'inference-convs' : 'train-convs');
+      const backend = ctx.backend.name;
       const epochMs: number[] = [];
       const cacheStatus: string[] = [];
       const cacheByEpoch = new Map<number, string>();
-      const epochEvents: Array<{
-        epoch: number;
-        ms: number;
-        frozenMs: number;
-        trainableMs: number;
-        cache: string;
-      }> = [];
+      const recorder = new RunRecorder({ withEntries: false });
       const name = `MobileNetV2 ${p.policy}, cache ${p.cache}`;
       log(`\n${name} (${backend})`);
-      const bar = await liveBar(ctx);
+      const bar = liveBar(ctx);
       let t = performance.now();
       const result = await ftf.train(
         headed.model,
@@ -138,6 +133,7 @@ export async function runPart3(ctx: DemoContext): Promise<Part3Result> {
           cache: p.cache,
           verifyFrozen: 'end',
           onEvent: (e) => {
+            recorder.onEvent(e);
             bar.onEvent(e);
             if (e.type === 'cache') {
               if (e.status !== 'hit') {
@@ -152,13 +148,6 @@ export async function runPart3(ctx: DemoContext): Promise<Part3Result> {
               const now = performance.now();
               bar.clear();
               epochMs.push(now - t);
-              epochEvents.push({
-                epoch: e.epoch,
-                ms: now - t,
-                frozenMs: e.frozenMs,
-                trainableMs: e.trainableMs,
-                cache: cacheByEpoch.get(e.epoch) ?? (p.cache === 'off' ? 'off' : 'none'),
-              });
               const l = e.logs;
               log(
                 `  epoch ${e.epoch + 1}: ${ms(now - t).padStart(8)}  loss ${Number(l.loss).toFixed(4)}  acc ${pct(Number(l.acc))}  val_acc ${pct(Number(l.val_acc))}${cacheByEpoch.has(e.epoch) ? `  cache ${cacheByEpoch.get(e.epoch)}` : ''}`,
@@ -170,12 +159,17 @@ export async function runPart3(ctx: DemoContext): Promise<Part3Result> {
       );
       const planLast = result.plans[result.plans.length - 1];
       const testAcc = accuracy(tf, headed.model, rgbTest, testLabels, sizes.p3BatchSize);
+      const builds = recorder.cache().filter((c) => c.status === 'built');
       const run: Part3Run = {
         name,
         policy: p.policy,
         cache: p.cache,
         epochMs,
         cacheStatus,
+        epochCache: recorder.epochs().map((e) => e.cache),
+        cacheBuilds: builds.length,
+        prefixLayers: builds[0]?.prefixLayers ?? 0,
+        totalLayers: headed.model.layers.length,
         testAcc,
         trainable: planLast?.summary.trainableParams ?? 0,
         total: planLast?.summary.totalParams ?? 0,
@@ -183,12 +177,15 @@ export async function runPart3(ctx: DemoContext): Promise<Part3Result> {
       };
       runs.push(run);
       if (p.cache === 'auto') {
-        ctx.report.addRun(
-          runRecord(name, result, {
+        ctx.report.addRun({
+          name,
+          ...recorder.record({
+            title: name,
+            backend: result.backend,
+            totalMs: result.timing.totalMs,
             model: `${backbone.name} ${size}×${size} + head (${sizes.p3Classes} classes)`,
             task: 'image-classification',
             stages: headed.stages,
-            cache: [...cacheByEpoch.entries()].map(([epoch, status]) => ({ epoch, status })),
             test: { acc: testAcc, examples: testLabels.length },
             dataset: {
               train: trainSet.train.labels.length,
@@ -203,9 +200,8 @@ export async function runPart3(ctx: DemoContext): Promise<Part3Result> {
               cache: p.cache,
               backend,
             },
-            epochEvents,
           }),
-        );
+        });
       }
       disposeAll(headed.model, fresh.model);
     }
@@ -256,5 +252,3 @@ export async function runPart3(ctx: DemoContext): Promise<Part3Result> {
   ctx.report.addSection({ title: 'Part 3 — MobileNetV2 activation cache', table });
   return { lastStage, runs };
 }
-
-export type { tfTypes };

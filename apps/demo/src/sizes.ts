@@ -13,8 +13,9 @@ export interface Sizes {
   p3Epochs: number;
   p3InputSize: number;
   p3BatchSize: number;
-  /** Part 4: head epochs; cap on train/test sentences (0 = all). */
+  /** Part 4: head epochs; cap on train/test sentences (0 = all); label budgets per class (0 = all). */
   p4Epochs: number;
+  p4Budgets: number[];
   p4MaxTrain: number;
   p4MaxTest: number;
 }
@@ -34,6 +35,7 @@ export const DEFAULT_SIZES: Sizes = {
   p3InputSize: 96,
   p3BatchSize: 16,
   p4Epochs: 30,
+  p4Budgets: [10, 50, 0],
   p4MaxTrain: 0,
   p4MaxTest: 0,
 };
@@ -52,7 +54,8 @@ export const QUICK_SIZES: Sizes = {
   p3Epochs: 3,
   p3InputSize: 96,
   p3BatchSize: 8,
-  p4Epochs: 5,
-  p4MaxTrain: 80,
-  p4MaxTest: 40,
+  p4Epochs: 30,
+  p4Budgets: [10, 0],
+  p4MaxTrain: 0,
+  p4MaxTest: 0,
 };
