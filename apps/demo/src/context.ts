@@ -1,4 +1,4 @@
-import type { RunRecord } from '@frostline/cli';
+import type { RunRecord, RunRecorder } from '@frostline/cli';
 import type { DemoOptions } from './args.js';
 import type { Logger, Table } from './print.js';
 import type { Sizes } from './sizes.js';
@@ -32,6 +32,10 @@ export class ReportCollector {
   readonly sections: ReportSection[] = [];
   addRun(run: ReportRun): void {
     this.runs.push(run);
+  }
+  /** A training run whose `TrainEvent`s went to `recorder`, titled `name`. */
+  addRecorded(name: string, recorder: RunRecorder, extra: Omit<RunRecord, 'epochs' | 'plans'>): void {
+    this.runs.push({ name, ...recorder.record({ title: name, ...extra }) });
   }
   addSection(section: ReportSection): void {
     this.sections.push(section);

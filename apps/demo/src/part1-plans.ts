@@ -171,25 +171,21 @@ async function tfjsCheck(ctx: DemoContext): Promise<Part1Result['tfjs']> {
       },
     });
     const name = 'Part 1b on TF.js: fc1 frozen, fc2 + fc10 trained';
-    ctx.report.addRun({
-      name,
-      ...recorder.record({
-        title: name,
-        backend: result.backend,
-        totalMs: result.timing.totalMs,
-        model: 'dense fc1 100→50, fc2 50→10, fc10 10→10',
-        task: 'classification (random data, to move the weights)',
-        config: {
-          policy: FC1_POLICY,
-          epochs: sizes.p1Epochs,
-          batchSize: 32,
-          optimizer: 'adam',
-          learningRate: 0.01,
-        },
-        notes: [
-          `verifyFrozen: ${check.ok ? 'ok' : 'FAILED'}; fc1 fingerprints identical before and after training`,
-        ],
-      }),
+    ctx.report.addRecorded(name, recorder, {
+      backend: result.backend,
+      totalMs: result.timing.totalMs,
+      model: 'dense fc1 100→50, fc2 50→10, fc10 10→10',
+      task: 'classification (random data, to move the weights)',
+      config: {
+        policy: FC1_POLICY,
+        epochs: sizes.p1Epochs,
+        batchSize: 32,
+        optimizer: 'adam',
+        learningRate: 0.01,
+      },
+      notes: [
+        `verifyFrozen: ${check.ok ? 'ok' : 'FAILED'}; fc1 fingerprints identical before and after training`,
+      ],
     });
     return { rows, verified: check.ok, changedFrozen: check.changed, finalLoss };
   } finally {

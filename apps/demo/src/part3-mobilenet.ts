@@ -177,30 +177,26 @@ export async function runPart3(ctx: DemoContext): Promise<Part3Result> {
       };
       runs.push(run);
       if (p.cache === 'auto') {
-        ctx.report.addRun({
-          name,
-          ...recorder.record({
-            title: name,
-            backend: result.backend,
-            totalMs: result.timing.totalMs,
-            model: `${backbone.name} ${size}×${size} + head (${sizes.p3Classes} classes)`,
-            task: 'image-classification',
-            stages: headed.stages,
-            test: { acc: testAcc, examples: testLabels.length },
-            dataset: {
-              train: trainSet.train.labels.length,
-              test: testLabels.length,
-              classes: digits.map(String),
-            },
-            config: {
-              policy: policies[p.policy],
-              epochs: p.epochs,
-              batchSize: sizes.p3BatchSize,
-              learningRate: 1e-3,
-              cache: p.cache,
-              backend,
-            },
-          }),
+        ctx.report.addRecorded(name, recorder, {
+          backend: result.backend,
+          totalMs: result.timing.totalMs,
+          model: `${backbone.name} ${size}×${size} + head (${sizes.p3Classes} classes)`,
+          task: 'image-classification',
+          stages: headed.stages,
+          test: { acc: testAcc, examples: testLabels.length },
+          dataset: {
+            train: trainSet.train.labels.length,
+            test: testLabels.length,
+            classes: digits.map(String),
+          },
+          config: {
+            policy: policies[p.policy],
+            epochs: p.epochs,
+            batchSize: sizes.p3BatchSize,
+            learningRate: 1e-3,
+            cache: p.cache,
+            backend,
+          },
         });
       }
       disposeAll(headed.model, fresh.model);

@@ -169,25 +169,21 @@ export async function runPart4(ctx: DemoContext): Promise<Part4Result> {
 
       recorder.usePlan(result.plan);
       const runName = 'Sentiment: USE-lite (frozen) + dense head';
-      ctx.report.addRun({
-        name: runName,
-        ...recorder.record({
-          title: runName,
-          backend: result.backend,
-          totalMs: result.timing.totalMs,
-          model: `${encoder.id} + dense ${ds.labelNames.length}`,
-          task: 'text-classification',
-          test: { acc: testAcc, examples: test.texts.length },
-          dataset: { train: train.texts.length, test: test.texts.length, classes: ds.labelNames },
-          config: {
-            encoder: encoder.id,
-            epochs: sizes.p4Epochs,
-            batchSize: 32,
-            learningRate: 1e-2,
-            optimizer: 'adam',
-            seed: opts.seed,
-          },
-        }),
+      ctx.report.addRecorded(runName, recorder, {
+        backend: result.backend,
+        totalMs: result.timing.totalMs,
+        model: `${encoder.id} + dense ${ds.labelNames.length}`,
+        task: 'text-classification',
+        test: { acc: testAcc, examples: test.texts.length },
+        dataset: { train: train.texts.length, test: test.texts.length, classes: ds.labelNames },
+        config: {
+          encoder: encoder.id,
+          epochs: sizes.p4Epochs,
+          batchSize: 32,
+          learningRate: 1e-2,
+          optimizer: 'adam',
+          seed: opts.seed,
+        },
       });
       const budgets = await labelBudgets(ctx, encoder, cache, train, test, testAcc);
       ctx.report.addSection({

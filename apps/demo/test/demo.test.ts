@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseArgs, UsageError } from '../src/args.js';
 import { type DemoResult, runDemo } from '../src/demo.js';
+import { FRESH_SENTENCES } from '../src/part4-sentiment.js';
 
 describe('parseArgs', () => {
   it('reads --quick, --only, --out and --seed', () => {
@@ -144,7 +145,7 @@ describe('demo --quick', () => {
     // More labels help the model that learns words from them.
     expect(all.naiveBayesAcc).toBeGreaterThan(ten.naiveBayesAcc);
     // Every sentence went through the encoder once; the budget runs read the cache.
-    expect(p4.embedded).toBe(p4.trainSize + p4.testSize);
+    expect(p4.embedded).toBe(p4.trainSize + p4.testSize + FRESH_SENTENCES.length);
     expect(p4.cacheHits).toBeGreaterThan(0);
   });
 

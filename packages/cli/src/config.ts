@@ -327,3 +327,15 @@ export function resolvePolicy(config: RunConfig): PolicySpec {
 export function inlinePolicyBlame(config: RunConfig): Blame {
   return { file: config.source ? basename(config.source) : 'run config', within: 'policy' };
 }
+
+/** The optimisation settings every trainer takes, as a run config states them. */
+export function trainerOptions(config: RunConfig) {
+  return {
+    epochs: config.epochs,
+    batchSize: config.batchSize,
+    learningRate: config.learningRate,
+    optimizer: config.optimizer,
+    seed: config.seed,
+    ...(config.earlyStopping ? { earlyStopping: config.earlyStopping } : {}),
+  };
+}

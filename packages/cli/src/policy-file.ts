@@ -1,6 +1,7 @@
 import { type ParamInfo, type Plan, type PolicySpec, parsePolicy, planFreeze } from '@frostline/core';
 import { blame, blaming } from './errors';
 import { formatOf, readUserFile } from './files';
+import { type ResolvedModel, resolveModel } from './models';
 
 /** Loads a policy file (.json, .yaml, .yml) through core's parser; its errors are blamed on the file. */
 export function loadPolicyFile(path: string): PolicySpec {
@@ -32,4 +33,20 @@ export function planWithPolicyFile(
     if (aboutParams && source.file) throw blame(error, { file: source.file });
     throw aboutParams ? error : blame(error, { file: policyFile });
   }
+}
+
+/** `plan` and `export`: the policy file, the model (with `--num-classes`) and the plan at `--epoch`. */
+export async function planForCommand(cmd: {
+  policy: string;
+  model: string;
+  epoch: number;
+  numClasses?: number;
+}): Promise<{ model: ResolvedModel; plan: Plan }> {
+  const policy = loadPolicyFile(cmd.policy);
+  const model = await resolveModel(
+    cmd.model,
+    cmd.numClasses !== undefined ? { numClasses: cmd.numClasses } : {},
+  );
+  const source = model.file ? { file: model.file } : {};
+  return { model, plan: planWithPolicyFile(model.params, policy, cmd.policy, cmd.epoch, source) };
 }

@@ -1,7 +1,7 @@
 import { basename, join } from 'node:path';
 import type { TextDataset } from '@frostline/nlp';
 import { loadNlp, type NlpModule, type TextEncoder } from './adapters';
-import type { EncoderConfig, RunConfig } from './config';
+import { type EncoderConfig, type RunConfig, trainerOptions } from './config';
 import { CliError } from './errors';
 import type { PrepareContext, PreparedOwnRun } from './prepared';
 
@@ -94,12 +94,7 @@ export async function prepareText(
           seed: config.seed,
         },
         policy,
-        epochs: config.epochs,
-        batchSize: config.batchSize,
-        learningRate: config.learningRate,
-        optimizer: config.optimizer,
-        seed: config.seed,
-        ...(config.earlyStopping ? { earlyStopping: config.earlyStopping } : {}),
+        ...trainerOptions(config),
         onEvent,
         ...(signal ? { signal } : {}),
       });

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { isPolicyError, type PolicySpec } from '@frostline/core';
 import pkg from '../package.json';
 import { ensureBackend, type LayersModel, loadTf, loadTfjs, type TrainEvent } from './adapters';
-import { inlinePolicyBlame, type RunConfig, resolvePolicy } from './config';
+import { inlinePolicyBlame, type RunConfig, resolvePolicy, trainerOptions } from './config';
 import { blame, CliError } from './errors';
 import type { ModelStage } from './models';
 import type { PrepareContext, PreparedOwnRun, PreparedRun, PreparedTfjsRun } from './prepared';
@@ -120,14 +120,9 @@ async function trainWithTfjs(prepared: PreparedTfjsRun, call: TrainCall): Promis
   try {
     await tfjs.train(prepared.model, prepared.data, {
       policy,
-      epochs: config.epochs,
-      batchSize: config.batchSize,
-      learningRate: config.learningRate,
-      optimizer: config.optimizer,
-      seed: config.seed,
+      ...trainerOptions(config),
       cache: config.cache,
       verifyFrozen: config.verifyFrozen,
-      ...(config.earlyStopping ? { earlyStopping: config.earlyStopping } : {}),
       ...(aliases ? { aliases } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       checkpoint: { dir: call.checkpointDir, every: 1 },
