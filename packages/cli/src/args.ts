@@ -264,52 +264,59 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
   if (flags.help) return { command: 'help', topic: name, flags };
   if (flags.version) return { command: 'version', flags };
   const v = parsed.values as Record<string, string | undefined>;
-  const positionals = parsed.positionals;
-
-  if (name === 'plan') {
-    if (positionals.length === 0) {
-      throw new CliError(
-        'MISSING_OPTION',
-        "missing <model> for 'frostline plan'; e.g. 'frostline plan mlp-100-50-10 --policy policy.yaml'",
-      );
-    }
-    if (positionals.length > 1) {
-      throw new CliError(
-        'USAGE',
-        `'frostline plan' takes one <model>, got ${positionals.length}: ${positionals.join(' ')}`,
-      );
-    }
-    const maxRows = v['max-rows'] === undefined ? undefined : intOption(v['max-rows'], 'max-rows', 0, 1);
-    const format = enumOption(v.format, 'format', ['table', 'markdown', 'json'] as const, 'table');
-    return {
-      command: 'plan',
-      flags,
-      model: positionals[0]!,
-      policy: required(v.policy, 'policy', 'plan'),
-      format,
-      by: enumOption(v.by, 'by', ['layer', 'parameter'] as const, 'layer'),
-      epoch: intOption(v.epoch, 'epoch', 0),
-      ...(maxRows === undefined ? {} : { maxRows }),
-      ...numClassesOption(v),
-    };
-  }
-  if (positionals.length > 0) {
+  if (name === 'plan') return planCommandLine(v, parsed.positionals, flags);
+  if (parsed.positionals.length > 0) {
     throw new CliError(
       'USAGE',
-      `unexpected argument '${positionals[0]}' for 'frostline ${name}'; run 'frostline ${name} --help'`,
+      `unexpected argument '${parsed.positionals[0]}' for 'frostline ${name}'; run 'frostline ${name} --help'`,
     );
   }
-  if (name === 'train') {
-    if (v.resume === undefined) required(v.config, 'config', 'train');
-    return {
-      command: 'train',
-      flags,
-      ...(v.config === undefined ? {} : { config: v.config }),
-      ...(v.resume === undefined ? {} : { resume: v.resume }),
-      ...(v.output === undefined ? {} : { output: v.output }),
-      ...numClassesOption(v),
-    };
+  return name === 'train' ? trainCommandLine(v, flags) : exportCommandLine(v, flags);
+}
+
+type Values = Record<string, string | undefined>;
+
+function planCommandLine(v: Values, positionals: string[], flags: GlobalFlags): ParsedCommand {
+  if (positionals.length === 0) {
+    throw new CliError(
+      'MISSING_OPTION',
+      "missing <model> for 'frostline plan'; e.g. 'frostline plan mlp-100-50-10 --policy policy.yaml'",
+    );
   }
+  if (positionals.length > 1) {
+    throw new CliError(
+      'USAGE',
+      `'frostline plan' takes one <model>, got ${positionals.length}: ${positionals.join(' ')}`,
+    );
+  }
+  const maxRows = v['max-rows'] === undefined ? undefined : intOption(v['max-rows'], 'max-rows', 0, 1);
+  const format = enumOption(v.format, 'format', ['table', 'markdown', 'json'] as const, 'table');
+  return {
+    command: 'plan',
+    flags,
+    model: positionals[0]!,
+    policy: required(v.policy, 'policy', 'plan'),
+    format,
+    by: enumOption(v.by, 'by', ['layer', 'parameter'] as const, 'layer'),
+    epoch: intOption(v.epoch, 'epoch', 0),
+    ...(maxRows === undefined ? {} : { maxRows }),
+    ...numClassesOption(v),
+  };
+}
+
+function trainCommandLine(v: Values, flags: GlobalFlags): ParsedCommand {
+  if (v.resume === undefined) required(v.config, 'config', 'train');
+  return {
+    command: 'train',
+    flags,
+    ...(v.config === undefined ? {} : { config: v.config }),
+    ...(v.resume === undefined ? {} : { resume: v.resume }),
+    ...(v.output === undefined ? {} : { output: v.output }),
+    ...numClassesOption(v),
+  };
+}
+
+function exportCommandLine(v: Values, flags: GlobalFlags): ParsedCommand {
   let lr: number | undefined;
   if (v.lr !== undefined) {
     lr = Number(v.lr);

@@ -224,14 +224,7 @@ export async function runTraining(
     if (!config.source || resolve(config.source) !== files.config) {
       writeJsonAtomic(files.config, { ...configForRecord(config), policy });
     }
-    // Epochs from before a resume come from the earlier run's files (the checkpoint has its history).
-    const recorder = new RunRecorder({
-      prior: {
-        epochs:
-          readRunJson<{ epochs?: EpochRecord[] }>(join(runDirOfResume ?? '', 'metrics.json'))?.epochs ?? [],
-        plans: readRunJson<{ plans?: PlanSnapshot[] }>(join(runDirOfResume ?? '', 'plans.json'))?.plans ?? [],
-      },
-    });
+    const recorder = recorderFor(runDirOfResume);
     const onEvent = (e: TrainEvent) => {
       recorder.onEvent(e);
       // Keep metrics.json current so an interrupted run still has its history on disk.
@@ -251,20 +244,11 @@ export async function runTraining(
     const trained =
       prepared.kind === 'tfjs' ? await trainWithTfjs(prepared, call) : await trainOwn(prepared, call);
     model = trained.model;
-    const stages = trained.stages ?? prepared.stages;
     const run = recorder.record({
-      title: config.name ?? `${prepared.modelName} · ${config.task}`,
-      task: config.task,
-      model: prepared.modelName,
+      ...describeRun(config, prepared, trained),
       createdAt: new Date(t0).toISOString(),
       backend: trained.backend ?? backend,
-      ...(stages ? { stages: stages.map((s) => ({ name: s.name, layers: [...s.layers] })) } : {}),
-      dataset: { ...prepared.counts, classes: prepared.classes },
-      config: configForRecord(config),
-      notes: [...prepared.notes],
-      status: trained.status,
       totalMs: Date.now() - t0,
-      ...(trained.test ? { test: trained.test } : {}),
     });
     if (trained.test) {
       note(
@@ -276,6 +260,34 @@ export async function runTraining(
     await prepared.dispose();
     model?.dispose();
   }
+}
+
+/** Epochs and plans from before a resume come from the earlier run's files (the checkpoint has its history). */
+function recorderFor(runDirOfResume: string | undefined): RunRecorder {
+  if (!runDirOfResume) return new RunRecorder();
+  const metrics = readRunJson<{ epochs?: EpochRecord[] }>(join(runDirOfResume, 'metrics.json'));
+  const plans = readRunJson<{ plans?: PlanSnapshot[] }>(join(runDirOfResume, 'plans.json'));
+  return new RunRecorder({ prior: { epochs: metrics?.epochs ?? [], plans: plans?.plans ?? [] } });
+}
+
+/** What the report says about a run besides its epochs and plans. */
+function describeRun(
+  config: RunConfig,
+  prepared: PreparedRun,
+  trained: Trained,
+): Omit<RunRecord, 'epochs' | 'plans'> {
+  const stages = trained.stages ?? prepared.stages;
+  return {
+    title: config.name ?? `${prepared.modelName} · ${config.task}`,
+    task: config.task,
+    model: prepared.modelName,
+    ...(stages ? { stages: stages.map((s) => ({ name: s.name, layers: [...s.layers] })) } : {}),
+    dataset: { ...prepared.counts, classes: prepared.classes },
+    config: configForRecord(config),
+    notes: [...prepared.notes],
+    status: trained.status,
+    ...(trained.test ? { test: trained.test } : {}),
+  };
 }
 
 /** Saves the model (unless interrupted), metrics.json, plans.json and report.html. */
