@@ -83,35 +83,38 @@ export async function runPart1(ctx: DemoContext): Promise<Part1Result> {
   return result;
 }
 
+/** The seed's 100→50→10 model plus `fc10`, as TF.js dense layers with seeded weights. */
+function seedMlp(seed: number): tf.Sequential {
+  const dense = (
+    name: string,
+    units: number,
+    activation: 'relu' | 'softmax',
+    k: number,
+    inputShape?: number[],
+  ) =>
+    tf.layers.dense({
+      name,
+      units,
+      activation,
+      ...(inputShape ? { inputShape } : {}),
+      kernelInitializer: tf.initializers.glorotUniform({ seed: seed + k }),
+    });
+  return tf.sequential({
+    layers: [
+      dense('fc1', 50, 'relu', 0, [100]),
+      dense('fc2', 10, 'relu', 1),
+      dense('fc10', 10, 'softmax', 2),
+    ],
+  });
+}
+
 async function tfjsCheck(ctx: DemoContext): Promise<Part1Result['tfjs']> {
   const { log, sizes } = ctx;
 
   log(
     '\n(b) on a real TF.js model: dense fc1 100→50, fc2 50→10, fc10 10→10; train, then compare fingerprints',
   );
-  const model = tf.sequential({
-    layers: [
-      tf.layers.dense({
-        name: 'fc1',
-        inputShape: [100],
-        units: 50,
-        activation: 'relu',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.opts.seed }),
-      }),
-      tf.layers.dense({
-        name: 'fc2',
-        units: 10,
-        activation: 'relu',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.opts.seed + 1 }),
-      }),
-      tf.layers.dense({
-        name: 'fc10',
-        units: 10,
-        activation: 'softmax',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.opts.seed + 2 }),
-      }),
-    ],
-  });
+  const model = seedMlp(ctx.opts.seed);
   const n = 128;
   const x = tf.randomNormal([n, 100], 0, 1, 'float32', ctx.opts.seed);
   const labels = tf.randomUniform([n], 0, 10, 'int32', ctx.opts.seed + 3);
@@ -120,15 +123,18 @@ async function tfjsCheck(ctx: DemoContext): Promise<Part1Result['tfjs']> {
   try {
     const before = core.fingerprint(weightValues(model));
     const recorder = new RunRecorder({ withEntries: false });
+    const settings = {
+      policy: FC1_POLICY,
+      epochs: sizes.p1Epochs,
+      batchSize: 32,
+      optimizer: 'adam' as const,
+      learningRate: 0.01,
+    };
     const result = await ftf.train(
       model,
       { x, y },
       {
-        policy: FC1_POLICY,
-        epochs: sizes.p1Epochs,
-        batchSize: 32,
-        optimizer: 'adam',
-        learningRate: 0.01,
+        ...settings,
         loss: 'categoricalCrossentropy',
         metrics: ['accuracy'],
         seed: ctx.opts.seed,
@@ -146,43 +152,24 @@ async function tfjsCheck(ctx: DemoContext): Promise<Part1Result['tfjs']> {
       after: short(after[name]),
       identical: before[name] === after[name],
     }));
-    log(
-      formatTable({
-        columns: ['parameter', 'frozen', 'fingerprint before', 'fingerprint after', 'bit-identical'],
-        rows: rows.map((r) => [r.name, r.frozen, r.before, r.after, r.identical]),
-      }),
-    );
+    const table = {
+      columns: ['parameter', 'frozen', 'fingerprint before', 'fingerprint after', 'bit-identical'],
+      rows: rows.map((r) => [r.name, r.frozen, r.before, r.after, r.identical]),
+    };
+    log(formatTable(table));
     const last = result.history[result.history.length - 1] as Record<string, number> | undefined;
     const finalLoss = Number(last?.loss ?? Number.NaN);
     log(
       `verifyFrozen: ${check.ok ? 'ok' : 'FAILED'} (${check.checked} frozen tensors checked${check.changed.length ? `, changed: ${check.changed.join(', ')}` : ''}); ${sizes.p1Epochs} epochs, final loss ${finalLoss.toFixed(4)}, backend ${result.backend}`,
     );
-    ctx.report.addSection({
-      title: 'Part 1b on TF.js — fingerprints before/after training',
-      table: {
-        columns: ['parameter', 'frozen', 'fingerprint before', 'fingerprint after', 'bit-identical'],
-        rows: rows.map((r) => [
-          r.name,
-          r.frozen ? 'yes' : 'no',
-          r.before,
-          r.after,
-          r.identical ? 'yes' : 'no',
-        ]),
-      },
-    });
+    ctx.report.addSection({ title: 'Part 1b on TF.js — fingerprints before/after training', table });
     const name = 'Part 1b on TF.js: fc1 frozen, fc2 + fc10 trained';
     ctx.report.addRecorded(name, recorder, {
       backend: result.backend,
       totalMs: result.timing.totalMs,
       model: 'dense fc1 100→50, fc2 50→10, fc10 10→10',
       task: 'classification (random data, to move the weights)',
-      config: {
-        policy: FC1_POLICY,
-        epochs: sizes.p1Epochs,
-        batchSize: 32,
-        optimizer: 'adam',
-        learningRate: 0.01,
-      },
+      config: settings,
       notes: [
         `verifyFrozen: ${check.ok ? 'ok' : 'FAILED'}; fc1 fingerprints identical before and after training`,
       ],

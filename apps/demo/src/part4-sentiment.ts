@@ -72,17 +72,8 @@ export async function runPart4(ctx: DemoContext): Promise<Part4Result> {
 
   log(heading('Part 4 — sentiment: frozen Universal Sentence Encoder lite + a 2-class head'));
   const ds = await nlp.sentimentDataset();
-  const cap = (d: typeof ds.train, n: number, seed: number) =>
-    n > 0 && d.texts.length > n
-      ? nlp.subset(
-          d,
-          shuffledIndices(d.texts.length, seed)
-            .slice(0, n)
-            .sort((a, b) => a - b),
-        )
-      : d;
-  const train = cap(ds.train, sizes.p4MaxTrain, opts.seed);
-  const test = cap(ds.test, sizes.p4MaxTest, opts.seed + 1);
+  const train = capped(ds.train, sizes.p4MaxTrain, opts.seed);
+  const test = capped(ds.test, sizes.p4MaxTest, opts.seed + 1);
 
   const encoder = await nlp.findEncoder('use-lite')!.load();
   // One cache for every run of this part: each sentence goes through the encoder once.
@@ -99,68 +90,18 @@ export async function runPart4(ctx: DemoContext): Promise<Part4Result> {
       train,
       test,
       labelNames: ds.labelNames,
-      epochs: sizes.p4Epochs,
-      batchSize: 32,
-      learningRate: 1e-2,
-      optimizer: 'adam',
-      seed: opts.seed,
+      ...headSettings(ctx),
     });
     try {
       const testAcc = result.metrics.test?.accuracy ?? Number.NaN;
-      // The encoder's ~30 tensors in one row (their TF.js graph names are long), then the head.
-      const groups = new Map<
-        string,
-        { tensors: number; params: number; trainable: number; fixed: boolean }
-      >();
-      for (const e of result.plan.entries) {
-        const key = e.name.startsWith('encoder/') ? `encoder (${encoder.id.split(':')[0]})` : e.layer;
-        const g = groups.get(key) ?? { tensors: 0, params: 0, trainable: 0, fixed: e.fixed };
-        g.tensors++;
-        g.params += e.size;
-        if (e.trainable) g.trainable += e.size;
-        groups.set(key, g);
-      }
-      const planTable = {
-        columns: ['part', 'tensors', 'params', 'trainable', 'state'],
-        rows: [...groups].map(([k, g]) => [
-          k,
-          g.tensors,
-          g.params,
-          g.trainable,
-          g.trainable === 0
-            ? g.fixed
-              ? 'frozen (fixed)'
-              : 'frozen'
-            : g.trainable === g.params
-              ? 'trainable'
-              : 'partial',
-        ]),
-      };
+      const planTable = encoderHeadTable(result.plan, encoder.id);
       log(formatTable(planTable));
       log(result.summary);
       log(
         `embedding ${ms(result.timing.embedMs)} (${((train.texts.length + test.texts.length) / Math.max(1e-3, result.timing.embedMs / 1000)).toFixed(0)} sentences/s), head ${sizes.p4Epochs} epochs ${ms(result.timing.trainMs)}; train acc ${pct(result.metrics.train.accuracy ?? Number.NaN)}; test accuracy ${pct(testAcc)} on ${test.texts.length} held-out sentences`,
       );
 
-      // A few test sentences (right and wrong) and a few new ones, with the predicted probability.
-      const preds = await result.classifier.predict(test.texts);
-      const right = preds.map((_, i) => i).filter((i) => preds[i]?.index === test.labels[i]);
-      const wrong = preds.map((_, i) => i).filter((i) => preds[i]?.index !== test.labels[i]);
-      const picks = [...right.slice(0, 4), ...wrong.slice(0, 2)];
-      const examples = picks.map((i) => {
-        const p = preds[i]!;
-        return {
-          text: test.texts[i]!,
-          truth: ds.labelNames[test.labels[i]!]!,
-          predicted: p.label,
-          probability: p.probabilities[p.index]!,
-        };
-      });
-      const fresh = await result.classifier.predict(FRESH_SENTENCES);
-      FRESH_SENTENCES.forEach((text, i) => {
-        const p = fresh[i]!;
-        examples.push({ text, truth: '(new)', predicted: p.label, probability: p.probabilities[p.index]! });
-      });
+      const examples = await examplePredictions(result.classifier, test);
       const exTable = {
         columns: ['sentence', 'truth', 'predicted', 'p(predicted)'],
         rows: examples.map((e) => [clip(e.text, 70), e.truth, e.predicted, e.probability.toFixed(3)]),
@@ -168,22 +109,14 @@ export async function runPart4(ctx: DemoContext): Promise<Part4Result> {
       log(formatTable(exTable));
 
       recorder.usePlan(result.plan);
-      const runName = 'Sentiment: USE-lite (frozen) + dense head';
-      ctx.report.addRecorded(runName, recorder, {
+      ctx.report.addRecorded('Sentiment: USE-lite (frozen) + dense head', recorder, {
         backend: result.backend,
         totalMs: result.timing.totalMs,
         model: `${encoder.id} + dense ${ds.labelNames.length}`,
         task: 'text-classification',
         test: { acc: testAcc, examples: test.texts.length },
         dataset: { train: train.texts.length, test: test.texts.length, classes: ds.labelNames },
-        config: {
-          encoder: encoder.id,
-          epochs: sizes.p4Epochs,
-          batchSize: 32,
-          learningRate: 1e-2,
-          optimizer: 'adam',
-          seed: opts.seed,
-        },
+        config: { encoder: encoder.id, ...headSettings(ctx) },
       });
       const budgets = await labelBudgets(ctx, encoder, cache, train, test, testAcc);
       ctx.report.addSection({
@@ -216,6 +149,77 @@ export async function runPart4(ctx: DemoContext): Promise<Part4Result> {
   }
 }
 
+/** How every head of this part trains. */
+function headSettings(ctx: DemoContext) {
+  return {
+    epochs: ctx.sizes.p4Epochs,
+    batchSize: 32,
+    learningRate: 1e-2,
+    optimizer: 'adam' as const,
+    seed: ctx.opts.seed,
+  };
+}
+
+/** At most `n` examples (0: all), a seeded sample in the data set's order. */
+function capped(d: TextDataset, n: number, seed: number): TextDataset {
+  if (n <= 0 || d.texts.length <= n) return d;
+  const idx = shuffledIndices(d.texts.length, seed).slice(0, n);
+  return nlp.subset(
+    d,
+    idx.sort((a, b) => a - b),
+  );
+}
+
+/** The encoder's ~30 tensors in one row (their TF.js graph names are long), then the head's layers. */
+function encoderHeadTable(plan: Plan, encoderId: string) {
+  const groups = new Map<string, { tensors: number; params: number; trainable: number; fixed: boolean }>();
+  for (const e of plan.entries) {
+    const key = e.name.startsWith('encoder/') ? `encoder (${encoderId.split(':')[0]})` : e.layer;
+    const g = groups.get(key) ?? { tensors: 0, params: 0, trainable: 0, fixed: e.fixed };
+    g.tensors++;
+    g.params += e.size;
+    if (e.trainable) g.trainable += e.size;
+    groups.set(key, g);
+  }
+  const state = (g: { params: number; trainable: number; fixed: boolean }) =>
+    g.trainable === 0
+      ? g.fixed
+        ? 'frozen (fixed)'
+        : 'frozen'
+      : g.trainable === g.params
+        ? 'trainable'
+        : 'partial';
+  return {
+    columns: ['part', 'tensors', 'params', 'trainable', 'state'],
+    rows: [...groups].map(([k, g]) => [k, g.tensors, g.params, g.trainable, state(g)]),
+  };
+}
+
+/** A few test sentences (right and wrong) and the new ones, with the predicted probability. */
+async function examplePredictions(
+  classifier: nlp.TextClassifier,
+  test: TextDataset,
+): Promise<Part4Result['examples']> {
+  const preds = await classifier.predict(test.texts);
+  const right = preds.map((_, i) => i).filter((i) => preds[i]?.index === test.labels[i]);
+  const wrong = preds.map((_, i) => i).filter((i) => preds[i]?.index !== test.labels[i]);
+  const examples = [...right.slice(0, 4), ...wrong.slice(0, 2)].map((i) => {
+    const p = preds[i]!;
+    return {
+      text: test.texts[i]!,
+      truth: test.labelNames[test.labels[i]!]!,
+      predicted: p.label,
+      probability: p.probabilities[p.index]!,
+    };
+  });
+  const fresh = await classifier.predict(FRESH_SENTENCES);
+  FRESH_SENTENCES.forEach((text, i) => {
+    const p = fresh[i]!;
+    examples.push({ text, truth: '(new)', predicted: p.label, probability: p.probabilities[p.index]! });
+  });
+  return examples;
+}
+
 /**
  * The label budget: for each size, both models learn from the same labels and are scored on the same
  * held-out sentences. The frozen encoder's head reuses the cached embeddings (no encoder call).
@@ -243,11 +247,7 @@ async function labelBudgets(
         cache,
         train: labelled,
         test,
-        epochs: sizes.p4Epochs,
-        batchSize: 32,
-        learningRate: 1e-2,
-        optimizer: 'adam',
-        seed: opts.seed,
+        ...headSettings(ctx),
       });
       frozenEncoderAcc = r.metrics.test?.accuracy ?? Number.NaN;
       r.classifier.dispose();
