@@ -43,10 +43,11 @@ export const DEFAULT_SIZES: Sizes = {
 export const QUICK_SIZES: Sizes = {
   p1Epochs: 2,
   p2Budgets: [
-    { label: 'few (5/class)', perClass: 5, epochs: 4 },
+    // Enough steps and test digits that the few-label gap is measured, not noise (the smoke test asserts it).
+    { label: 'few (10/class)', perClass: 10, epochs: 15 },
     { label: 'many (20/class)', perClass: 20, epochs: 2 },
   ],
-  p2TestPerClass: 20,
+  p2TestPerClass: 40,
   p2BatchSize: 16,
   p3Classes: 2,
   p3TrainPerClass: 8,
