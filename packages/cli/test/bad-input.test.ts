@@ -393,6 +393,13 @@ const CASES: Case[] = [
     names: 'out.txt',
   },
   {
+    name: 'train --num-classes that the dataset does not have',
+    argv: (d) => ['train', '--config', config(d), '--num-classes', '3'],
+    exit: 2,
+    code: 'BAD_OPTION',
+    names: '--num-classes 3, but the dataset has 2 classes',
+  },
+  {
     name: '--resume a folder without a checkpoint',
     argv: (d) => ['train', '--resume', d],
     exit: 2,
