@@ -41,6 +41,7 @@ export type ParsedCommand =
       modelVar?: string;
       lr?: number;
       numClasses?: number;
+      launcher?: 'ddp' | 'fsdp';
     };
 
 export const COMMANDS = ['plan', 'train', 'export', 'help'] as const;
@@ -75,6 +76,7 @@ const COMMAND_OPTIONS = {
     'model-var': { type: 'string' },
     lr: { type: 'string' },
     'num-classes': { type: 'string' },
+    launcher: { type: 'string' },
   },
 } as const;
 
@@ -84,7 +86,7 @@ export const HELP: Record<'main' | 'plan' | 'train' | 'export', string> = {
 Usage:
   frostline plan <model> --policy <file> [--format table|markdown|json]
   frostline train --config <run.yaml|json> [--resume <dir>] [--output <dir>]
-  frostline export --policy <file> --model <model> --to pytorch|paddle
+  frostline export --policy <file> --model <model> --to pytorch|paddle [--launcher ddp|fsdp]
 
 <model> is a built-in name (a toy model such as mlp-100-50-10, a backbone of @frostline/vision such
 as resnet50 or mobilenet_v2, an encoder of @frostline/nlp such as use-lite; 'frostline help models'
@@ -132,7 +134,8 @@ Ctrl-C saves a checkpoint and exits with code 130; resume with --resume <output>
   export: `Usage: frostline export --policy <file> --model <model> --to pytorch|paddle [options]
 
 Prints a Python snippet that applies the same plan in PyTorch (requires_grad_) or Paddle
-(stop_gradient), with optimizer parameter groups for the learning-rate factors.
+(stop_gradient), with optimizer parameter groups for the learning-rate factors. With --launcher,
+a complete torchrun training script instead (run: torchrun --nproc_per_node=N train.py).
 
 Options:
   -p, --policy <file>    policy file (.yaml, .yml or .json)
@@ -142,6 +145,7 @@ Options:
       --model-var <v>    Python variable holding the model (default: model)
       --lr <x>           base learning rate written into the optimizer
       --num-classes <n>  a built-in backbone with a new n-class classifier (fc)
+      --launcher <l>     ddp or fsdp (pytorch only): a multi-process training script
       --json             JSON object with the snippet`,
 };
 
@@ -323,16 +327,28 @@ function exportCommandLine(v: Values, flags: GlobalFlags): ParsedCommand {
     if (!Number.isFinite(lr) || lr <= 0)
       throw new CliError('BAD_OPTION', `--lr must be a positive number, got '${v.lr}'`);
   }
+  const to = enumOption(required(v.to, 'to', 'export'), 'to', ['pytorch', 'paddle'] as const, 'pytorch');
+  const launcher =
+    v.launcher === undefined
+      ? undefined
+      : enumOption(v.launcher, 'launcher', ['ddp', 'fsdp'] as const, 'ddp');
+  if (launcher !== undefined && to !== 'pytorch') {
+    throw new CliError(
+      'BAD_OPTION',
+      `--launcher ${launcher} needs --to pytorch (DDP and FSDP scripts are PyTorch only)`,
+    );
+  }
   return {
     command: 'export',
     flags,
     policy: required(v.policy, 'policy', 'export'),
     model: required(v.model, 'model', 'export'),
-    to: enumOption(required(v.to, 'to', 'export'), 'to', ['pytorch', 'paddle'] as const, 'pytorch'),
+    to,
     epoch: intOption(v.epoch, 'epoch', 0),
     ...(v['model-var'] === undefined ? {} : { modelVar: v['model-var'] }),
     ...(lr === undefined ? {} : { lr }),
     ...numClassesOption(v),
+    ...(launcher === undefined ? {} : { launcher }),
   };
 }
 

@@ -5,7 +5,7 @@
  */
 
 import { type ParamInfo, type PolicySpec, planFreeze, type Rule } from '../src/index';
-import { globToRegExp } from '../src/selectors';
+import { globToRegExp } from '../src/selectors/index';
 
 const PER_BLOCK: Array<[string, string, number[]]> = [
   ['attention.self.query', 'Linear', [768, 768]],

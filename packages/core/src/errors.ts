@@ -14,6 +14,8 @@ export type PolicyErrorCode =
   | 'CONTRADICTORY_RULE'
   | 'INVALID_EPOCH'
   | 'INVALID_REGEX'
+  | 'UNSAFE_REGEX'
+  | 'SELECTOR_TOO_LONG'
   | 'INVALID_SELECTOR'
   | 'INVALID_FACTOR'
   | 'DUPLICATE_PARAMETER'
@@ -33,8 +35,18 @@ export interface PolicyErrorOptions {
   cause?: unknown;
 }
 
-/** Quote a value the way messages show it: `fc1`. */
-export const q = (s: string): string => `\`${s}\``;
+/** Longest user text quoted in a message; a 100k-character selector must not become a 100 KB message. */
+const MAX_QUOTED = 80;
+
+/**
+ * Quote a value the way messages show it: `fc1`. Long input is cut (`/^(a+…` + how long it was) and
+ * line breaks are escaped, so a message stays one line of reasonable length.
+ */
+export const q = (s: string): string => {
+  const text = String(s);
+  const cut = text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}… (${text.length} chars)` : text;
+  return `\`${cut.replace(/\r/g, '\\r').replace(/\n/g, '\\n')}\``;
+};
 
 function didYouMean(suggestions: readonly string[]): string {
   if (suggestions.length === 0) return '';

@@ -1,47 +1,47 @@
 /**
  * Outgrowing JavaScript: a plan as a short Python snippet that applies the same freezing, frozen-BN
- * behaviour and LR factors to a PyTorch or PaddlePaddle model (so a policy written here can drive a
- * multi-machine job). Names are the plan's parameter names, so list them from the Python model
- * (`named_parameters()`), not from a TF.js one.
+ * behaviour and LR factors to a PyTorch or PaddlePaddle model, or (`launcher: 'ddp' | 'fsdp'`) as a
+ * whole `torchrun` training script. Names are the plan's parameter names, so list them from the
+ * Python model (`named_parameters()`), not from a TF.js one.
  */
 import { PolicyError } from './errors';
-import { formatSummaryLine } from './format';
+import { pytorchLauncherScript } from './export-launcher';
+import { header, isPaddleBnStatistic, planData, TORCH_FROZEN_BN } from './export-python';
 import { describeValue } from './model';
-import { formatFactor } from './plan';
 import { nearestNames } from './suggest';
-import type { ExportOptions, ExportTarget, Plan } from './types';
+import type { ExportLauncher, ExportOptions, ExportTarget, Plan } from './types';
 
 const TARGETS: ExportTarget[] = ['pytorch', 'paddle'];
+const LAUNCHERS: ExportLauncher[] = ['ddp', 'fsdp'];
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
-/** A Python string literal (JSON string escapes are valid Python escapes). */
-function py(s: string): string {
-  return JSON.stringify(s);
+/** Checked options; `launcher` stays undefined for the plain snippet. */
+interface CheckedExportOptions {
+  modelVar: string;
+  optimizer: string;
+  lr: number;
+  launcher: ExportLauncher | undefined;
 }
 
-function pyList(items: readonly string[], indent: string): string {
-  if (items.length === 0) return '[]';
-  return `[\n${items.map((s) => `${indent}    ${py(s)},`).join('\n')}\n${indent}]`;
-}
-
-function pyFloat(x: number): string {
-  const s = formatFactor(x);
-  return /[.e]/.test(s) ? s : `${s}.0`;
-}
-
-function lrGroups(plan: Plan): Array<[number, string[]]> {
-  const groups = new Map<number, string[]>();
-  for (const e of plan.entries) {
-    if (e.kind !== 'parameter' || !e.trainable) continue;
-    const f = Number(e.lrFactor.toPrecision(12));
-    const list = groups.get(f);
-    if (list) list.push(e.name);
-    else groups.set(f, [e.name]);
+function checkLauncher(launcher: unknown, target: ExportTarget): ExportLauncher | undefined {
+  if (launcher === undefined) return undefined;
+  if (!LAUNCHERS.includes(launcher as ExportLauncher)) {
+    throw new PolicyError('INVALID_FORMAT', `unknown launcher ${describeValue(launcher)}`, {
+      path: 'launcher',
+      suggestions: typeof launcher === 'string' ? nearestNames(launcher, LAUNCHERS, 1) : [],
+      hint: `Use one of: ${LAUNCHERS.join(', ')} (or leave it out for a single-process snippet).`,
+    });
   }
-  return [...groups.entries()].sort((a, b) => b[0] - a[0]);
+  if (target !== 'pytorch') {
+    throw new PolicyError('INVALID_FORMAT', `launcher ${describeValue(launcher)} needs target 'pytorch'`, {
+      path: 'launcher',
+      hint: 'DDP and FSDP scripts are PyTorch only; export to paddle without a launcher.',
+    });
+  }
+  return launcher as ExportLauncher;
 }
 
-function checkOpts(opts: ExportOptions): Required<ExportOptions> {
+function checkOpts(opts: ExportOptions, target: ExportTarget): CheckedExportOptions {
   const modelVar = opts.modelVar ?? 'model';
   const optimizer = opts.optimizer ?? 'AdamW';
   const lr = opts.lr ?? 1e-3;
@@ -68,32 +68,17 @@ function checkOpts(opts: ExportOptions): Required<ExportOptions> {
       path: 'lr',
     });
   }
-  return { modelVar, optimizer, lr };
+  const launcher = checkLauncher(opts.launcher, target);
+  if (launcher !== undefined && opts.modelVar !== undefined) {
+    throw new PolicyError('UNKNOWN_KEY', `modelVar has no effect with launcher '${launcher}'`, {
+      path: 'modelVar',
+      hint: 'The script builds its model in build_model(); leave modelVar out.',
+    });
+  }
+  return { modelVar, optimizer, lr, launcher };
 }
 
-/** Layers whose BatchNorm must run in inference mode. */
-function bnInference(plan: Plan): string[] {
-  return plan.layers.filter((l) => l.bnMode === 'inference').map((l) => l.name);
-}
-
-function header(plan: Plan, target: string): string[] {
-  return [`# frostline plan (epoch ${plan.epoch}) exported for ${target}`, `# ${formatSummaryLine(plan)}`];
-}
-
-/** The plan as Python data, the same for every target: base LR, frozen names, BN layers, LR groups. */
-function planData(plan: Plan, lr: number): string[] {
-  return [
-    '',
-    `LR = ${pyFloat(lr)}`,
-    `FROZEN = set(${pyList(plan.frozenNames(), '')})`,
-    `BN_INFERENCE = ${pyList(bnInference(plan), '')}`,
-    'LR_GROUPS = [',
-    ...lrGroups(plan).map(([f, names]) => `    (${pyFloat(f)}, ${pyList(names, '    ')}),`),
-    ']',
-  ];
-}
-
-function pytorch(plan: Plan, o: Required<ExportOptions>): string {
+function pytorch(plan: Plan, o: CheckedExportOptions): string {
   const m = o.modelVar;
   const lines = [
     ...header(plan, 'PyTorch'),
@@ -101,11 +86,13 @@ function pytorch(plan: Plan, o: Required<ExportOptions>): string {
     ...planData(plan, o.lr),
     '',
     '',
+    ...TORCH_FROZEN_BN,
+    '',
+    '',
     'def frostline_bn_inference(module):',
     '    """Frozen BatchNorm layers keep their moving statistics: call after every module.train()."""',
-    '    layers = dict(module.named_modules())',
-    '    for name in BN_INFERENCE:',
-    '        layers[name].eval()',
+    '    for bn in frostline_frozen_batchnorm(module):',
+    '        bn.eval()',
     '',
     '',
     `params = dict(${m}.named_parameters())`,
@@ -124,39 +111,81 @@ function pytorch(plan: Plan, o: Required<ExportOptions>): string {
   return `${lines.join('\n')}\n`;
 }
 
-function paddle(plan: Plan, o: Required<ExportOptions>): string {
+/** Paddle's BatchNorm classes and the run-time helpers that keep its statistics out of training. */
+const PADDLE_BN: readonly string[] = [
+  'BN_TYPES = tuple(',
+  '    t',
+  '    for t in (getattr(paddle.nn.layer.norm, "_BatchNormBase", None), getattr(paddle.nn, "BatchNorm", None))',
+  '    if t is not None',
+  ')',
+  '',
+  '',
+  'def frostline_sublayers(layer):',
+  '    return [("", layer)] + list(layer.named_sublayers())',
+  '',
+  '',
+  'def frostline_bn_statistics(layer):',
+  '    """Paddle\'s BatchNorm lists its moving _mean/_variance in named_parameters() (stop_gradient=True):',
+  '    statistics, never unfrozen and never handed to the optimizer."""',
+  '    stats = set(BN_STATISTICS)',
+  '    for name, sub in frostline_sublayers(layer):',
+  '        if isinstance(sub, BN_TYPES):',
+  '            for leaf in ("_mean", "_variance"):',
+  '                if getattr(sub, leaf, None) is not None:',
+  '                    stats.add(f"{name}.{leaf}" if name else leaf)',
+  '    return stats',
+  '',
+  '',
+  'def frostline_bn_inference(layer):',
+  '    """BatchNorm layers whose weight and bias are frozen (found at run time, or listed by the plan) keep',
+  '    their moving statistics: call after every layer.train()."""',
+  '    stats = frostline_bn_statistics(layer)',
+  '    for name, sub in frostline_sublayers(layer):',
+  '        if not isinstance(sub, BN_TYPES):',
+  '            continue',
+  '        own = [f"{name}.{n}" if name else n for n, _ in sub.named_parameters(include_sublayers=False)]',
+  '        own = [n for n in own if n not in stats]',
+  '        frozen = bool(own) and all(n in FROZEN for n in own) and BN_POLICY != "train"',
+  '        if name in BN_INFERENCE or frozen:',
+  '            sub.eval()',
+];
+
+function paddle(plan: Plan, o: CheckedExportOptions): string {
   const m = o.modelVar;
   const lines = [
     ...header(plan, 'PaddlePaddle'),
     'import paddle',
-    ...planData(plan, o.lr),
+    ...planData(plan, o.lr, isPaddleBnStatistic),
     '',
-    '',
-    'def frostline_bn_inference(layer):',
-    '    """Frozen BatchNorm layers keep their moving statistics: call after every layer.train()."""',
-    '    layers = dict(layer.named_sublayers())',
-    '    for name in BN_INFERENCE:',
-    '        layers[name].eval()',
+    ...PADDLE_BN,
     '',
     '',
     `params = dict(${m}.named_parameters())`,
+    `stats = frostline_bn_statistics(${m})`,
     'unknown = (FROZEN | {n for _, names in LR_GROUPS for n in names}) - set(params)',
     'if unknown:',
     '    raise KeyError(f"frostline: not parameters of this model: {sorted(unknown)[:5]}")',
     `for name, p in ${m}.named_parameters():`,
-    '    p.stop_gradient = name in FROZEN',
+    '    if name not in stats:  # BN statistics keep stop_gradient=True',
+    '        p.stop_gradient = name in FROZEN',
     `${m}.train()`,
     `frostline_bn_inference(${m})`,
     '# In Paddle a parameter group\'s "learning_rate" scales the optimizer\'s learning_rate.',
     `optimizer = paddle.optimizer.${o.optimizer}(`,
     '    learning_rate=LR,',
-    '    parameters=[{"params": [params[n] for n in names], "learning_rate": factor} for factor, names in LR_GROUPS],',
+    '    parameters=[',
+    '        {"params": [params[n] for n in names if n not in stats], "learning_rate": factor}',
+    '        for factor, names in LR_GROUPS',
+    '    ],',
     ')',
   ];
   return `${lines.join('\n')}\n`;
 }
 
-/** A runnable Python snippet that applies `plan` to a PyTorch or PaddlePaddle model. */
+/**
+ * A runnable Python snippet that applies `plan` to a PyTorch or PaddlePaddle model; with
+ * `launcher: 'ddp' | 'fsdp'` (PyTorch), a complete `torchrun` training-script skeleton.
+ */
 export function exportPlan(plan: Plan, target: ExportTarget, opts: ExportOptions = {}): string {
   if (!TARGETS.includes(target)) {
     throw new PolicyError('INVALID_FORMAT', `unknown export target ${describeValue(target)}`, {
@@ -170,6 +199,7 @@ export function exportPlan(plan: Plan, target: ExportTarget, opts: ExportOptions
       path: 'plan',
     });
   }
-  const o = checkOpts(opts ?? {});
+  const o = checkOpts(opts ?? {}, target);
+  if (o.launcher) return pytorchLauncherScript(plan, o.launcher, o.optimizer, o.lr);
   return target === 'pytorch' ? pytorch(plan, o) : paddle(plan, o);
 }

@@ -6,8 +6,10 @@ export { FrostlineError, type FrostlineErrorOptions, isFrostlineError } from './
 export { discriminativeFactors, layerwiseFactors } from './lr';
 export { splitPath } from './model';
 export { diffPlans, planFreeze } from './plan';
+export { planFingerprint } from './plan-fingerprint';
 export { definePolicy, parsePolicy, validatePolicy } from './policy';
 export { freezeAllBut, freezeTo } from './presets';
+export { seededRandom } from './random';
 export { scheduleBoundaries, warmupFactor } from './schedule';
 export { compileSelector, formatSelector, selectParams } from './selectors';
 export { editDistance, nearestNames } from './suggest';

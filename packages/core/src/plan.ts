@@ -4,11 +4,19 @@
  * Declared rules apply first, then the schedule's active steps; the last rule that matches wins.
  */
 import { PolicyError, q } from './errors';
-import { lrFactors } from './lr';
+import { lrFactors, type MatchFn } from './lr';
 import { describeValue, indexModelCached, layerMembers, type ModelIndex, nameIndex } from './model';
 import { validatePolicy } from './policy';
 import { expandSchedule } from './schedule';
-import { formatSelector, matchIndex, noMatchHint, parseSelector, suggestFor } from './selectors';
+import {
+  formatSelector,
+  matchIndex,
+  missingNames,
+  noMatchHint,
+  parseSelector,
+  type SelectorNode,
+  suggestFor,
+} from './selectors';
 import { nearestNames } from './suggest';
 import type {
   AppliedRule,
@@ -61,6 +69,26 @@ interface Columns {
   bn: Uint8Array;
 }
 
+function isNamesSelector(sel: Selector): boolean {
+  return typeof sel === 'object' && sel !== null && !Array.isArray(sel) && 'names' in sel;
+}
+
+/** `NO_MATCH` for the first name of a `{ names }` selector that no parameter has (as name or alias). */
+function checkNames(ix: ModelIndex, node: SelectorNode, path: string): void {
+  const missing = missingNames(ix, node);
+  if (missing.length === 0) return;
+  const more = missing.length > 1 ? ` (and ${missing.length - 1} more)` : '';
+  throw new PolicyError(
+    'NO_MATCH',
+    `name ${q(missing[0]!)} of the names selector matches no parameter${more}`,
+    {
+      path,
+      suggestions: suggestFor(ix, node),
+      hint: `${noMatchHint(ix, node)} To ignore unknown names, set \`strict: false\` on this rule.`,
+    },
+  );
+}
+
 /** Compute the plan for `params` under `policy` at `opts.epoch` (default 0). */
 export function planFreeze(params: readonly ParamInfo[], policy: PolicySpec, opts: PlanOptions = {}): Plan {
   const spec = validatePolicy(policy);
@@ -71,14 +99,37 @@ export function planFreeze(params: readonly ParamInfo[], policy: PolicySpec, opt
     });
   }
   const ix = indexModelCached(params);
-  const n = ix.n;
+  const match = matcher(ix);
+  const sched = expandSchedule(spec, epoch);
+  const list = collectRules(spec, sched.rules);
+  const decisions = decide(ix, list, match, spec.default !== 'frozen');
+  // Steps that are not active yet must still match: a typo should fail at epoch 0, not at epoch 20.
+  for (const p of sched.pending) match(p.select, p.path, p.strict);
+  const bn = bnModes(ix, spec.batchNorm === 'train', decisions);
+  const lr = lrFactors(
+    ix.n,
+    spec.lr,
+    match,
+    ix.layerOf,
+    ix.layers.length,
+    sched.warmups,
+    (i) => ix.names[i]!,
+  );
+  const { trainable, decided, decision } = decisions;
+  return makePlan(epoch, spec, list.rules, ix, { trainable, decided, decision, lr, bn });
+}
 
-  // Each distinct selector is matched once per plan, however many rules and LR groups use it.
+/**
+ * The plan's selector matcher. Each distinct selector is matched once per parameter list (the
+ * index keeps the results, so re-plans reuse them), however many rules and LR groups use it; a strict
+ * selector that matches nothing is `NO_MATCH`.
+ */
+function matcher(ix: ModelIndex): MatchFn {
   const cache = ix.matches;
-  const match = (sel: Selector, path: string, strict: boolean): readonly number[] => {
+  return (sel, path, strict) => {
     const key = typeof sel === 'string' ? sel : JSON.stringify(sel);
     let list = cache.get(key);
-    let node: ReturnType<typeof parseSelector> | undefined;
+    let node: SelectorNode | undefined;
     if (list === undefined) {
       node = parseSelector(sel, path);
       list = matchIndex(ix, node);
@@ -92,55 +143,68 @@ export function planFreeze(params: readonly ParamInfo[], policy: PolicySpec, opt
         hint: `${noMatchHint(ix, node)} To allow an empty match, set \`strict: false\` on this rule.`,
       });
     }
+    // An exact name set is strict name by name: one stale name is as wrong as all of them.
+    if (strict && isNamesSelector(sel)) checkNames(ix, parseSelector(sel, path), path);
     return list;
   };
+}
 
-  const rules: AppliedRule[] = [];
-  const rulePaths: string[] = [];
-  const ruleSelectors: Selector[] = [];
+/** The rules in the order they apply: declared rules, then the schedule's active steps. */
+interface RuleList {
+  rules: AppliedRule[];
+  /** Where each rule's selector sits in the policy, for errors. */
+  paths: string[];
+  selectors: Selector[];
+}
+
+function collectRules(spec: PolicySpec, active: ReturnType<typeof expandSchedule>['rules']): RuleList {
+  const out: RuleList = { rules: [], paths: [], selectors: [] };
   (spec.rules ?? []).forEach((r, i) => {
     const action = 'freeze' in r ? 'freeze' : 'unfreeze';
     const sel = 'freeze' in r ? r.freeze : r.unfreeze;
     const applied: AppliedRule = {
-      index: rules.length,
+      index: out.rules.length,
       action,
       selector: formatSelector(sel),
       source: `rules[${i}]`,
       strict: r.strict !== false,
     };
     if (r.note !== undefined) applied.note = r.note;
-    rules.push(applied);
-    rulePaths.push(`rules[${i}].${action}`);
-    ruleSelectors.push(sel);
+    out.rules.push(applied);
+    out.paths.push(`rules[${i}].${action}`);
+    out.selectors.push(sel);
   });
-  const sched = expandSchedule(spec, epoch);
-  for (const s of sched.rules) {
-    rules.push({
-      index: rules.length,
-      action: s.action,
-      selector: formatSelector(s.select),
-      source: s.source,
-      strict: s.strict,
-    });
-    rulePaths.push(s.path);
-    ruleSelectors.push(s.select);
+  for (const s of active) {
+    const applied = { index: out.rules.length, action: s.action, source: s.source, strict: s.strict };
+    out.rules.push({ ...applied, selector: formatSelector(s.select) });
+    out.paths.push(s.path);
+    out.selectors.push(s.select);
   }
+  return out;
+}
 
-  const decided = new Int32Array(n).fill(-1);
-  rules.forEach((r, k) => {
-    const list = match(ruleSelectors[k]!, rulePaths[k]!, r.strict);
-    for (let i = 0; i < list.length; i++) decided[list[i]!] = k;
-  });
-  for (const p of sched.pending) match(p.select, p.path, p.strict);
+/** Per parameter: the deciding rule (−1 none), whether it trains, and why. */
+interface Decisions {
+  decided: Int32Array;
+  trainable: Uint8Array;
+  decision: Uint8Array;
+  /** What a parameter that no rule decides would be: the policy default. */
+  defaultTrainable: boolean;
+  /** Per rule: 1 for unfreeze. */
+  unfreezes: Uint8Array;
+}
 
-  const defaultTrainable = spec.default !== 'frozen';
-  const unfreezes = new Uint8Array(rules.length);
+function decide(ix: ModelIndex, list: RuleList, match: MatchFn, defaultTrainable: boolean): Decisions {
+  const { rules, paths } = list;
+  const decided = new Int32Array(ix.n).fill(-1);
   rules.forEach((r, k) => {
-    unfreezes[k] = r.action === 'unfreeze' ? 1 : 0;
+    const hits = match(list.selectors[k]!, paths[k]!, r.strict);
+    for (let i = 0; i < hits.length; i++) decided[hits[i]!] = k;
   });
-  const trainable = new Uint8Array(n);
-  const decision = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
+  const unfreezes = Uint8Array.from(rules, (r) => (r.action === 'unfreeze' ? 1 : 0));
+  const trainable = new Uint8Array(ix.n);
+  const decision = new Uint8Array(ix.n);
+  for (let i = 0; i < ix.n; i++) {
     const r = decided[i]!;
     if (ix.isBuffer[i]) {
       decision[i] = D_BUFFER;
@@ -153,7 +217,7 @@ export function planFreeze(params: readonly ParamInfo[], policy: PolicySpec, opt
           'FIXED_PARAMETER',
           `${rules[r]!.source} unfreezes ${q(ix.names[i]!)}, which is fixed (inference-only runtime) and cannot train`,
           {
-            path: rulePaths[r]!,
+            path: paths[r]!,
             hint: "Exclude fixed parameters from the selector, e.g. { all: ['**', '!encoder'] }, or train a head on top of them.",
           },
         );
@@ -164,45 +228,51 @@ export function planFreeze(params: readonly ParamInfo[], policy: PolicySpec, opt
     trainable[i] = wants ? 1 : 0;
     decision[i] = r >= 0 ? D_RULE : D_DEFAULT;
   }
+  return { decided, trainable, decision, defaultTrainable, unfreezes };
+}
 
-  // BatchNorm, per layer.
+/** BatchNorm, per layer (0 not BN, 1 inference, 2 train); `batchNorm: 'train'` also unfreezes BN parameters. */
+function bnModes(ix: ModelIndex, trainBn: boolean, d: Decisions): Uint8Array {
   const bn = new Uint8Array(ix.layers.length);
   for (let l = 0; l < ix.layers.length; l++) {
-    if (!isBnLayer(ix, l)) continue;
-    const members = layerMembers(ix, l);
-    if (spec.batchNorm === 'train') {
-      let anyTrainable = false;
-      for (const i of members) {
-        if (ix.isBuffer[i] || ix.isFixed[i]) continue;
-        anyTrainable = true;
-        if (!trainable[i]) {
-          trainable[i] = 1;
-          decision[i] = D_BN;
-        }
-      }
-      // A BN of an inference-only runtime cannot train; everything else runs in training mode.
-      bn[l] = anyTrainable || !members.some((i) => ix.isFixed[i]) ? 2 : 1;
-      continue;
-    }
-    let hasParams = false;
-    let frozen = true;
-    for (const i of members) {
-      if (ix.isBuffer[i]) continue;
-      hasParams = true;
-      if (trainable[i]) frozen = false;
-    }
-    if (!hasParams) {
-      // A BN layer without affine parameters: what the rules would decide for its buffers says.
-      for (const i of members) {
-        const r = decided[i]!;
-        if (r >= 0 ? unfreezes[r] === 1 : defaultTrainable) frozen = false;
-      }
-    }
-    bn[l] = frozen ? 1 : 2;
+    if (isBnLayer(ix, l))
+      bn[l] = trainBn ? trainBnLayer(ix, layerMembers(ix, l), d) : frozenBnMode(ix, layerMembers(ix, l), d);
   }
+  return bn;
+}
 
-  const lr = lrFactors(n, spec.lr, match, ix.layerOf, ix.layers.length, sched.warmups);
-  return makePlan(epoch, spec, rules, ix, { trainable, decided, decision, lr, bn });
+/** fastai `train_bn`: BN parameters train, and the layer runs in training mode. */
+function trainBnLayer(ix: ModelIndex, members: Int32Array, d: Decisions): number {
+  let anyTrainable = false;
+  for (const i of members) {
+    if (ix.isBuffer[i] || ix.isFixed[i]) continue;
+    anyTrainable = true;
+    if (!d.trainable[i]) {
+      d.trainable[i] = 1;
+      d.decision[i] = D_BN;
+    }
+  }
+  // A BN of an inference-only runtime cannot train; everything else runs in training mode.
+  return anyTrainable || !members.some((i) => ix.isFixed[i]) ? 2 : 1;
+}
+
+/** Keras: a BN layer whose parameters are all frozen runs in inference mode. */
+function frozenBnMode(ix: ModelIndex, members: Int32Array, d: Decisions): number {
+  let hasParams = false;
+  let frozen = true;
+  for (const i of members) {
+    if (ix.isBuffer[i]) continue;
+    hasParams = true;
+    if (d.trainable[i]) frozen = false;
+  }
+  if (!hasParams) {
+    // A BN layer without affine parameters: what the rules would decide for its buffers says.
+    for (const i of members) {
+      const r = d.decided[i]!;
+      if (r >= 0 ? d.unfreezes[r] === 1 : d.defaultTrainable) frozen = false;
+    }
+  }
+  return frozen ? 1 : 2;
 }
 
 function summarize(ix: ModelIndex, c: Columns): PlanSummary {
@@ -309,20 +379,7 @@ function makePlan(epoch: number, policy: PolicySpec, rules: AppliedRule[], ix: M
   };
   let entries: PlanEntry[] | undefined;
   let layers: LayerSummary[] | undefined;
-  // Aliases resolve too, so users can ask with the names they wrote selectors against.
-  let aliasIndex: Map<string, number> | undefined;
-  const lookup = (name: string): PlanEntry | undefined => {
-    const i = nameIndex(ix).get(name);
-    if (i !== undefined) return entryAt(i);
-    if (ix.aliases.size === 0) return undefined;
-    if (!aliasIndex) {
-      aliasIndex = new Map();
-      for (const [k, a] of ix.aliases)
-        for (const s of a.strings) if (!aliasIndex.has(s)) aliasIndex.set(s, k);
-    }
-    const k = aliasIndex.get(name);
-    return k === undefined ? undefined : entryAt(k);
-  };
+  const lookup = entryLookup(ix, entryAt);
   const namesWhere = (want: number): string[] => {
     const out: string[] = [];
     for (let i = 0; i < ix.n; i++) if (!ix.isBuffer[i] && c.trainable[i] === want) out.push(ix.names[i]!);
@@ -365,6 +422,26 @@ function makePlan(epoch: number, policy: PolicySpec, rules: AppliedRule[], ix: M
     },
   });
   return plan;
+}
+
+/** Entry by name, or by alias: users ask with the names they wrote selectors against. */
+function entryLookup(
+  ix: ModelIndex,
+  entryAt: (i: number) => PlanEntry,
+): (name: string) => PlanEntry | undefined {
+  let aliasIndex: Map<string, number> | undefined;
+  return (name) => {
+    const i = nameIndex(ix).get(name);
+    if (i !== undefined) return entryAt(i);
+    if (ix.aliases.size === 0) return undefined;
+    if (!aliasIndex) {
+      aliasIndex = new Map();
+      for (const [k, a] of ix.aliases)
+        for (const s of a.strings) if (!aliasIndex.has(s)) aliasIndex.set(s, k);
+    }
+    const k = aliasIndex.get(name);
+    return k === undefined ? undefined : entryAt(k);
+  };
 }
 
 function explainEntry(e: PlanEntry, rules: readonly AppliedRule[], policy: PolicySpec): string {

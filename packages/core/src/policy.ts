@@ -6,6 +6,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { PolicyError, q } from './errors';
+import { checkFactors, discriminativeFactors, layerwiseFactors } from './lr';
 import { describeValue } from './model';
 import { parseSelector } from './selectors';
 import { nearestNames } from './suggest';
@@ -222,18 +223,26 @@ function lr(v: unknown, path: string): NonNullable<PolicySpec['lr']> {
     const p = `${path}.discriminative`;
     const d = expectObj(o.discriminative, p, 'discriminative');
     checkKeys(d, ['groups', 'lo', 'hi'], p, 'discriminative');
-    out.discriminative = {
+    const disc = {
       groups: groups(d.groups, `${p}.groups`),
       lo: positive(d.lo, `${p}.lo`, 'lo'),
       hi: positive(d.hi, `${p}.hi`, 'hi'),
     };
+    const what = `slice(lo ${disc.lo}, hi ${disc.hi})`;
+    checkFactors(discriminativeFactors(disc.lo, disc.hi, disc.groups.length), p, what);
+    out.discriminative = disc;
   }
   if (o.layerwiseDecay !== undefined) {
     const p = `${path}.layerwiseDecay`;
     const d = expectObj(o.layerwiseDecay, p, 'layerwiseDecay');
     checkKeys(d, ['decay', 'groups'], p, 'layerwiseDecay');
     const item: Obj = { decay: positive(d.decay, `${p}.decay`, 'decay') };
-    if (d.groups !== undefined) item.groups = groups(d.groups, `${p}.groups`);
+    if (d.groups !== undefined) {
+      const list = groups(d.groups, `${p}.groups`);
+      const what = `decay ${item.decay} over ${list.length} groups`;
+      checkFactors(layerwiseFactors(item.decay as number, list.length), `${p}.decay`, what);
+      item.groups = list;
+    }
     out.layerwiseDecay = item;
   }
   return out as NonNullable<PolicySpec['lr']>;

@@ -40,18 +40,27 @@ export interface ParamInfo {
  * Where a rule points. Strings are the compact form (also what YAML/JSON policies use):
  * - `fc1`, `layer4.0`, `block_16_project/kernel`: a path matched on whole segments, as a contiguous
  *   run anywhere in the name (`fc1` matches `fc1.weight` and `net/fc1/kernel`, never `fc10.weight`);
- * - with `*` (within one segment) or `**` (any number of segments): a glob over the whole path;
- * - `/regex/flags`: a regular expression tested against the full name (and aliases);
+ * - with `*` (within one segment) or `**` (any number of segments): a glob, matched like a path as
+ *   a contiguous run of whole segments anywhere in the name (`fc1*` selects `fc1`, `fc10`, `fc1_x`);
+ * - `/regex/flags`: a regular expression tested against the full name (and aliases); patterns that
+ *   could backtrack for long are refused (`UNSAFE_REGEX`);
  * - `type:BatchNormalization`: every parameter whose layerType is that (comma list allowed);
  * - `layers:0..5` / `layers:3..` / `layers:..-2`: a range over the ordered layer list (inclusive,
  *   negative from the end); `first:N` and `last:N` are shorthands;
  * - `!sel`: negation of any string form.
- * Arrays are unions. Object forms say the same explicitly.
+ * Arrays are unions. Object forms say the same explicitly; `{ names: [...] }` (object form only) is an
+ * exact set of full names.
  */
 export type Selector = string | RegExp | readonly Selector[] | SelectorObject;
 
 export type SelectorObject =
   | { name: string }
+  /**
+   * Exactly the parameters whose full name (or an alias) is in the list: no segment runs, globs or
+   * regexes, so `fc1.weight` never selects `fc10.weight`. An empty list is an error; with `strict`
+   * (the default) every listed name must exist. What a plan's `trainableNames()` feeds back.
+   */
+  | { names: readonly string[] }
   | { glob: string }
   | { regex: string; flags?: string }
   | { layerType: string | readonly string[] }
@@ -251,6 +260,11 @@ export interface MatchContext {
   /** Index of the parameter's layer in the ordered layer list (order of first appearance). */
   layerIndex: number;
   layerCount: number;
+  /**
+   * The type of the parameter's layer as a plan sees it (the first `layerType` given among the
+   * layer's parameters); `type:` selectors read it before the parameter's own `layerType`.
+   */
+  layerType?: string;
 }
 
 /** A parsed selector. `source` is its canonical string form. */
@@ -271,6 +285,9 @@ export interface FormatOptions {
 
 export type ExportTarget = 'pytorch' | 'paddle';
 
+/** Multi-process PyTorch: DistributedDataParallel or FullyShardedDataParallel, launched by `torchrun`. */
+export type ExportLauncher = 'ddp' | 'fsdp';
+
 export interface ExportOptions {
   /** Python variable that holds the model (default `model`). */
   modelVar?: string;
@@ -278,4 +295,9 @@ export interface ExportOptions {
   optimizer?: string;
   /** Base learning rate (default 1e-3). */
   lr?: number;
+  /**
+   * PyTorch only: emit a complete `torchrun` training script (process group, plan check across
+   * ranks, DDP or FSDP wrapping, DistributedSampler) instead of the single-process snippet.
+   */
+  launcher?: ExportLauncher;
 }

@@ -89,6 +89,19 @@ describe('strictness and suggestions', () => {
     expect(e.message).toMatch(/Did you mean `fc1`/);
     expect(e.message).toMatch(/strict: false/);
   });
+  it('the NO_MATCH hint for a path recommends a glob that does what it says', () => {
+    const e = err(() => planFreeze(mlp, { rules: [{ freeze: 'fc' }] }));
+    expect(e.hint).toContain('`fc1*`');
+    const p: ParamInfo[] = [...mlp, { name: 'fc1_x.weight', shape: [1] }];
+    const plan = planFreeze(p, { rules: [{ freeze: 'fc1*' }] });
+    expect(plan.frozenNames()).toEqual([
+      'fc1.weight',
+      'fc1.bias',
+      'fc10.weight',
+      'fc10.bias',
+      'fc1_x.weight',
+    ]);
+  });
   it('suggests real layer types for type selectors', () => {
     const e = err(() => planFreeze(cnn, { rules: [{ freeze: 'type:BatchNorm2D_' }] }));
     expect(e.suggestions).toEqual(['type:BatchNorm2d']);

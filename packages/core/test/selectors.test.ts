@@ -45,8 +45,9 @@ describe('name selectors', () => {
 });
 
 describe('globs, regexes, types, ranges, lists, negation', () => {
-  it('globs: * within a segment, ** across segments, whole path', () => {
-    expect(names(mlp, 'fc1*')).toEqual([]); // whole path: fc1* is a one-segment path
+  it('globs: * within a segment, ** across segments, a run of whole segments like a path', () => {
+    // fc1* names modules: it selects their parameters, as `fc1` does for one module.
+    expect(names(mlp, 'fc1*')).toEqual(['fc1.weight', 'fc1.bias', 'fc10.weight', 'fc10.bias']);
     expect(names(mlp, 'fc1*.*')).toEqual(['fc1.weight', 'fc1.bias', 'fc10.weight', 'fc10.bias']);
     expect(names(mlp, '*.bias')).toEqual(['fc1.bias', 'fc2.bias', 'fc10.bias']);
     expect(names(mlp, '**.weight')).toEqual(['fc1.weight', 'fc2.weight', 'fc10.weight']);
@@ -59,6 +60,34 @@ describe('globs, regexes, types, ranges, lists, negation', () => {
     ];
     expect(names(deep, 'a.**.d')).toEqual(['a.b.c.d', 'a.d']);
     expect(names(deep, '**')).toEqual(['a.b.c.d', 'a.d', 'a.xd']);
+    expect(names(deep, '*d')).toEqual(['a.b.c.d', 'a.d', 'a.xd']);
+    expect(names(deep, 'b.*')).toEqual(['a.b.c.d']);
+  });
+  it('globs name modules anywhere in the path (issue 10)', () => {
+    const p: ParamInfo[] = [
+      { name: 'encoder.layer.0.attention.weight', shape: [1] },
+      { name: 'encoder.layer.0.attention.bias', shape: [1] },
+      { name: 'encoder.layer.10.output.weight', shape: [1] },
+      { name: 'encoder.block.0.ln.weight', shape: [1] },
+      { name: 'model.layers.3.ln1.weight', shape: [1] },
+      { name: 'model.layers.3.ln1.bias', shape: [1] },
+      { name: 'model.layers.4.ln10.weight', shape: [1] },
+      { name: 'net/fc1_x/kernel', shape: [1] },
+      { name: 'net/fc2/kernel', shape: [1] },
+    ];
+    expect(names(p, 'encoder.*.0')).toEqual([
+      'encoder.layer.0.attention.weight',
+      'encoder.layer.0.attention.bias',
+      'encoder.block.0.ln.weight',
+    ]);
+    expect(names(p, 'model.layers.*.ln1')).toEqual(['model.layers.3.ln1.weight', 'model.layers.3.ln1.bias']);
+    expect(names(p, 'fc1*')).toEqual(['net/fc1_x/kernel']);
+    expect(names(p, 'layers.*.ln1*.weight')).toEqual([
+      'model.layers.3.ln1.weight',
+      'model.layers.4.ln10.weight',
+    ]);
+    // A run never skips a segment: `encoder.0` is not `encoder.*.0`.
+    expect(names(p, 'encoder.0*')).toEqual([]);
   });
   it('regexes (string, RegExp, object), tested against the full name', () => {
     expect(names(mlp, '/^fc1\\./')).toEqual(['fc1.weight', 'fc1.bias']);

@@ -5,12 +5,12 @@ import {
   type Plan,
   type PolicySpec,
   planFreeze,
-  type Selector,
 } from '@frostline/core';
 import {
   type EarlyStoppingOptions,
   listParams,
   type TrainEvent,
+  type TrainOptions,
   type TrainResult,
   train,
 } from '@frostline/tfjs';
@@ -86,13 +86,6 @@ export interface TextClassifierOptions {
   head?: HeadSpec;
   /** Where embeddings are kept. Default: a new in-memory cache; pass one with `dir` to reuse across runs. */
   cache?: EmbeddingCache;
-}
-
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
-/** Exact-name selector for a set of parameters. */
-function exactly(names: readonly string[]): Selector {
-  return { regex: `^(?:${names.map(escapeRegex).join('|')})$` };
 }
 
 /**
@@ -207,10 +200,8 @@ export class TextClassifier {
     const policy = opts.policy ?? {};
     // Validates the policy against encoder + head: unfreezing a fixed encoder weight throws here.
     const plan = this.plan(policy);
-    const headNames = new Set(listParams(this.head).map((p) => p.name));
-    const headEntries = plan.entries.filter((e) => headNames.has(e.name) && e.kind === 'parameter');
-    const trainable = headEntries.filter((e) => e.trainable);
-    if (trainable.length === 0) {
+    // Encoder parameters are fixed (never trainable), so an empty trainable set means a frozen head.
+    if (plan.trainableNames().length === 0) {
       throw new NlpError(
         'BAD_OPTION',
         'the policy leaves nothing trainable: the encoder is fixed and the head is frozen',
@@ -219,20 +210,6 @@ export class TextClassifier {
         },
       );
     }
-    // The trainer sees only the head, so it gets the plan's decisions for head parameters as exact
-    // rules, with their LR factors.
-    const lrGroups = new Map<number, string[]>();
-    for (const e of trainable)
-      if (e.lrFactor !== 1) lrGroups.set(e.lrFactor, [...(lrGroups.get(e.lrFactor) ?? []), e.name]);
-    const headPolicy: PolicySpec = {
-      default: 'frozen',
-      rules: [{ unfreeze: exactly(trainable.map((e) => e.name)) }],
-      ...(policy.batchNorm ? { batchNorm: policy.batchNorm } : {}),
-      ...(lrGroups.size > 0
-        ? { lr: { mult: [...lrGroups].map(([factor, names]) => ({ select: exactly(names), factor })) } }
-        : {}),
-    };
-
     const tEmbed = performance.now();
     const allTexts = [...opts.train.texts, ...(opts.validation?.texts ?? []), ...(opts.test?.texts ?? [])];
     const before = { ...this.cache.stats };
@@ -251,37 +228,13 @@ export class TextClassifier {
       result = await train(
         this.head,
         vx && vy ? { train: { x, y }, validation: { x: vx, y: vy } } : { x, y },
-        {
-          policy: headPolicy,
-          epochs: opts.epochs ?? 30,
-          batchSize: opts.batchSize ?? 32,
-          learningRate: opts.learningRate ?? 0.01,
-          optimizer: opts.optimizer ?? 'adam',
-          loss: 'categoricalCrossentropy',
-          metrics: ['acc'],
-          seed: opts.seed ?? 42,
-          // The inputs already are the frozen encoder's output: there is no frozen prefix to cache.
-          cache: 'off',
-          ...(opts.weightDecay !== undefined ? { weightDecay: opts.weightDecay } : {}),
-          ...(opts.earlyStopping ? { earlyStopping: opts.earlyStopping } : {}),
-          ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
-          ...(opts.signal ? { signal: opts.signal } : {}),
-        },
+        { ...trainerOptions(opts, policy), externalParams: this.encoder.params() },
       );
     } finally {
       tf.dispose([x, y, ...(vx ? [vx] : []), ...(vy ? [vy] : [])]);
     }
     const trainMs = performance.now() - tTrain;
-    const last = result.history[result.history.length - 1];
-    const metrics: ClassifierTrainResult['metrics'] = {
-      train: { loss: last?.loss ?? Number.NaN, ...(last?.acc !== undefined ? { accuracy: last.acc } : {}) },
-    };
-    if (opts.validation && last) {
-      metrics.validation = {
-        ...(last.val_loss !== undefined ? { loss: last.val_loss } : {}),
-        ...(last.val_acc !== undefined ? { accuracy: last.val_acc } : {}),
-      };
-    }
+    const metrics = lastEpochMetrics(result.history, opts.validation !== undefined);
     if (opts.test) metrics.test = await this.evaluate(opts.test);
     const summary = formatSummaryLine(plan);
     return {
@@ -304,6 +257,47 @@ export class TextClassifier {
   dispose(): void {
     this.head.dispose();
   }
+}
+
+/**
+ * The trainer's options for a head on cached embeddings. One plan covers encoder + head: the trainer plans
+ * the same policy over the same parameters (the encoder's passed as external, fixed ones).
+ */
+function trainerOptions(opts: ClassifierTrainOptions, policy: PolicySpec): TrainOptions {
+  return {
+    policy,
+    epochs: opts.epochs ?? 30,
+    batchSize: opts.batchSize ?? 32,
+    learningRate: opts.learningRate ?? 0.01,
+    optimizer: opts.optimizer ?? 'adam',
+    loss: 'categoricalCrossentropy',
+    metrics: ['acc'],
+    seed: opts.seed ?? 42,
+    // The inputs already are the frozen encoder's output: there is no frozen prefix to cache.
+    cache: 'off',
+    ...(opts.weightDecay !== undefined ? { weightDecay: opts.weightDecay } : {}),
+    ...(opts.earlyStopping ? { earlyStopping: opts.earlyStopping } : {}),
+    ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  };
+}
+
+/** Loss and accuracy of the last epoch run (train and, when there is one, validation). */
+function lastEpochMetrics(
+  history: TrainResult['history'],
+  hasValidation: boolean,
+): ClassifierTrainResult['metrics'] {
+  const last = history[history.length - 1];
+  const metrics: ClassifierTrainResult['metrics'] = {
+    train: { loss: last?.loss ?? Number.NaN, ...(last?.acc !== undefined ? { accuracy: last.acc } : {}) },
+  };
+  if (hasValidation && last) {
+    metrics.validation = {
+      ...(last.val_loss !== undefined ? { loss: last.val_loss } : {}),
+      ...(last.val_acc !== undefined ? { accuracy: last.val_acc } : {}),
+    };
+  }
+  return metrics;
 }
 
 /** A classifier with an untrained head; call `.train()` (or use `trainTextClassifier`). */

@@ -1,4 +1,4 @@
-import { formatPlan, isPolicyError, type PolicyError } from '@frostline/core';
+import { formatPlan, isPolicyError, type Plan, type PolicyError } from '@frostline/core';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -56,6 +56,37 @@ describe('frozen BERT-like encoder + Linear(hidden, 2)', () => {
     expect(['negative', 'positive']).toContain(p!.label);
     expect(p!.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     res.classifier.dispose();
+  });
+
+  it('the trainer plans encoder + head as one plan (the policy as written, with its LR factors)', async () => {
+    const clf = textClassifier({ encoder, labelNames: ['neg', 'pos'], head: { hidden: [8] } });
+    const ds = {
+      texts: ['good', 'bad', 'fine', 'awful'],
+      labels: [1, 0, 1, 0],
+      labelNames: ['neg', 'pos'],
+      lines: [1, 2, 3, 4],
+    };
+    const plans: Plan[] = [];
+    const policy = { rules: [{ freeze: 'hidden_1' }], lr: { mult: [{ select: 'classifier', factor: 0.5 }] } };
+    const res = await clf.train({
+      train: ds,
+      epochs: 1,
+      batchSize: 4,
+      policy,
+      onEvent: (e) => {
+        if (e.type === 'plan') plans.push(e.plan);
+      },
+    });
+    expect(plans).toHaveLength(1);
+    const seen = plans[0]!;
+    // The plan the trainer used is the classifier's plan: same entries, decisions and LR factors.
+    expect(seen.entries.map((e) => [e.name, e.trainable, e.lrFactor])).toEqual(
+      res.plan.entries.map((e) => [e.name, e.trainable, e.lrFactor]),
+    );
+    expect(seen.summary.frozenParams).toBe(29088 + 32 * 8 + 8);
+    expect(seen.trainableNames()).toEqual(['classifier/kernel', 'classifier/bias']);
+    expect(seen.get('classifier/kernel')!.lrFactor).toBe(0.5);
+    clf.dispose();
   });
 
   it('a policy that unfreezes encoder weights is a PolicyError FIXED_PARAMETER', async () => {

@@ -1,20 +1,30 @@
-import { type ParamInfo, type Plan, type PolicySpec, planFreeze } from '@frostline/core';
+import { type Plan, type PolicySpec, planFreeze } from '@frostline/core';
 import type * as tf from '@tensorflow/tfjs';
 import { isBatchNorm, setBatchNormMode } from './batchnorm';
 import { FrostlineTfjsError } from './errors';
+import { type AliasFn, type ModelLike, resolveModel } from './model-names';
 import { isContainer, type ParamRef, paramRefs } from './params';
 
 export interface ApplyPlanOptions {
   /** Compile the model with these arguments after applying (else an already compiled model is refreshed). */
   compile?: tf.ModelCompileArgs;
-  aliases?: (p: ParamInfo) => string[];
+  aliases?: AliasFn;
+  /**
+   * Names of plan entries the model does not own (a frozen external encoder planned together with this
+   * model's head): they are left alone instead of failing with PLAN_MISMATCH.
+   */
+  external?: Iterable<string>;
 }
 
 /** Check a plan was made for this model: same parameter names. Returns the refs keyed by name. */
-export function matchPlan(refs: readonly ParamRef[], plan: Plan): Map<string, ParamRef> {
+export function matchPlan(
+  refs: readonly ParamRef[],
+  plan: Plan,
+  external: ReadonlySet<string> = new Set(),
+): Map<string, ParamRef> {
   const byName = new Map(refs.map((r) => [r.info.name, r]));
   const missing = refs.filter((r) => !plan.get(r.info.name)).map((r) => r.info.name);
-  const extra = plan.entries.filter((e) => !byName.has(e.name)).map((e) => e.name);
+  const extra = plan.entries.filter((e) => !byName.has(e.name) && !external.has(e.name)).map((e) => e.name);
   if (missing.length > 0 || extra.length > 0) {
     const show = (xs: string[]) => xs.slice(0, 5).join(', ') + (xs.length > 5 ? `, … (${xs.length})` : '');
     throw new FrostlineTfjsError(
@@ -33,9 +43,10 @@ export function matchPlan(refs: readonly ParamRef[], plan: Plan): Map<string, Pa
  * tfjs-layers' `trainableWeights` honours weight by weight), BatchNorm run modes (frozen BN in inference
  * mode), then refresh the compiled state so `model.fit` sees the new trainable set.
  */
-export function applyPlan(model: tf.LayersModel, plan: Plan, opts: ApplyPlanOptions = {}): void {
-  const refs = paramRefs(model, opts.aliases ? { aliases: opts.aliases } : {});
-  matchPlan(refs, plan);
+export function applyPlan(modelLike: ModelLike, plan: Plan, opts: ApplyPlanOptions = {}): void {
+  const { model, aliases } = resolveModel(modelLike, opts.aliases);
+  const refs = paramRefs(model, aliases ? { aliases } : {});
+  matchPlan(refs, plan, new Set(opts.external ?? []));
   const byLayer = new Map<tf.layers.Layer, ParamRef[]>();
   for (const r of refs) {
     const list = byLayer.get(r.layer);
@@ -142,13 +153,14 @@ export interface ApplyPolicyOptions extends ApplyPlanOptions {
 }
 
 /** Plan `policy` over `listParams(model)` with core and apply it; returns the plan applied. */
-export function applyPolicy(model: tf.LayersModel, policy: PolicySpec, opts: ApplyPolicyOptions = {}): Plan {
-  const refs = paramRefs(model, opts.aliases ? { aliases: opts.aliases } : {});
+export function applyPolicy(modelLike: ModelLike, policy: PolicySpec, opts: ApplyPolicyOptions = {}): Plan {
+  const { model, aliases } = resolveModel(modelLike, opts.aliases);
+  const refs = paramRefs(model, aliases ? { aliases } : {});
   const plan = planFreeze(
     refs.map((r) => r.info),
     policy,
     { epoch: opts.epoch ?? 0 },
   );
-  applyPlan(model, plan, opts);
+  applyPlan(model, plan, { ...opts, ...(aliases ? { aliases } : {}) });
   return plan;
 }

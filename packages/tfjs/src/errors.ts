@@ -3,6 +3,7 @@ import { FrostlineError, type FrostlineErrorOptions } from '@frostline/core';
 /** Stable codes for every error `@frostline/tfjs` throws on purpose. */
 export type FrostlineTfjsErrorCode =
   | 'NAN_LOSS'
+  | 'NON_FINITE_WEIGHTS'
   | 'FROZEN_CHANGED'
   | 'BAD_DATA'
   | 'LABEL_MISMATCH'
@@ -21,6 +22,7 @@ export type FrostlineTfjsErrorCode =
 /** Codes that mean the run or the runtime failed, not the user's input (the CLI exits 1 for these). */
 const INTERNAL_CODES: ReadonlySet<FrostlineTfjsErrorCode> = new Set([
   'NAN_LOSS',
+  'NON_FINITE_WEIGHTS',
   'FROZEN_CHANGED',
   'PLAN_MISMATCH',
   'ABORTED',

@@ -2,17 +2,27 @@ import type { Plan, PlanDiff, PlanSummary } from '@frostline/core';
 import type * as tf from '@tensorflow/tfjs';
 import type { ParamOptimizer } from './optimizer';
 
-/** Loss / metric values of one epoch (`val_` prefixed for the validation set). */
+export type CacheStatus = 'built' | 'hit' | 'invalidated' | 'disabled';
+
+/**
+ * What the activation cache did for one epoch: `built` (built this epoch, also right after an
+ * invalidation), `hit` (reused), `invalidated` (the frozen prefix changed and no new prefix can be
+ * cached, so this epoch ran uncached), `disabled` (no usable frozen prefix, or `augment` is set),
+ * `off` (`cache: 'off'`).
+ */
+export type EpochCacheStatus = CacheStatus | 'off';
+
+/** Loss / metric values of one epoch (`val_` prefixed for the validation set) and its cache status. */
 export interface EpochLogs {
   epoch: number;
   loss: number;
   acc?: number;
   val_loss?: number;
   val_acc?: number;
-  [metric: string]: number | undefined;
+  /** Absent in histories written before 0.2 (checkpoints of older runs). */
+  cache?: EpochCacheStatus;
+  [metric: string]: number | EpochCacheStatus | undefined;
 }
-
-export type CacheStatus = 'built' | 'hit' | 'invalidated' | 'disabled';
 
 export type TrainEvent =
   | {

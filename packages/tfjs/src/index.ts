@@ -1,3 +1,4 @@
+export { seededRandom } from '@frostline/core';
 export { type ApplyPlanOptions, type ApplyPolicyOptions, applyPlan, applyPolicy } from './apply';
 export {
   BACKEND_ORDER,
@@ -16,9 +17,16 @@ export {
   type SaveCheckpointArgs,
   saveCheckpoint,
 } from './checkpoint';
-export { type LossName, seededRandom, type TrainData, type XY } from './data';
+export type { TrainData, XY } from './data';
 export { FrostlineTfjsError, type FrostlineTfjsErrorCode } from './errors';
-export type { CacheStatus, EpochLogs, TrainContext, TrainEvent, TrainListener } from './events';
+export type {
+  CacheStatus,
+  EpochCacheStatus,
+  EpochLogs,
+  TrainContext,
+  TrainEvent,
+  TrainListener,
+} from './events';
 export {
   fileSystemIO,
   loadModel,
@@ -32,6 +40,14 @@ export {
   wasmFasterKernelConfigs,
   wasmGradKernelConfigs,
 } from './kernels/register';
+export type { LossName } from './losses';
+export {
+  type AliasFn,
+  attachAliases,
+  attachedAliases,
+  type ModelLike,
+  type ModelWithAliases,
+} from './model-names';
 export { type OptimizerConfig, type OptimizerName, type OptimizerState, ParamOptimizer } from './optimizer';
 export { listParams, paramName } from './params';
 export { trainEvents } from './stream';

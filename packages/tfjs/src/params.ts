@@ -1,5 +1,6 @@
 import type { ParamInfo } from '@frostline/core';
 import type * as tf from '@tensorflow/tfjs';
+import { type AliasFn, type ModelLike, resolveModel } from './model-names';
 
 /** A parameter as listed for core plus the live objects behind it (internal to this package). */
 export interface ParamRef {
@@ -67,11 +68,12 @@ export function walkLayers(
   }
 }
 
-/** Parameters with their live objects, in layer order. */
-export function paramRefs(
-  model: tf.LayersModel,
-  opts: { aliases?: (p: ParamInfo) => string[] } = {},
-): ParamRef[] {
+/**
+ * Parameters with their live objects, in layer order. `model` may carry its aliases (a `{ model, aliases }`
+ * wrapper or `attachAliases`); `opts.aliases` wins over both.
+ */
+export function paramRefs(modelLike: ModelLike, opts: { aliases?: AliasFn } = {}): ParamRef[] {
+  const { model, aliases } = resolveModel(modelLike, opts.aliases);
   const out: ParamRef[] = [];
   const seen = new Set<tf.LayerVariable>();
   walkLayers(model, (layer, path, containers) => {
@@ -94,8 +96,8 @@ export function paramRefs(
         trainable: layer.trainable && v.trainable && containers.every((c) => c.trainable),
         kind: BUFFER_WEIGHTS.has(short) ? 'buffer' : 'parameter',
       };
-      if (opts.aliases) {
-        const a = opts.aliases(info);
+      if (aliases) {
+        const a = aliases(info);
         if (a.length > 0) info.aliases = a;
       }
       out.push({ info, layer, containers, variable: v });
@@ -108,9 +110,6 @@ export function paramRefs(
  * List a LayersModel's weights for `@frostline/core`: `block_16_project/kernel`, nested models as
  * `backbone/block_16_project/kernel`; BatchNorm moving statistics are `kind: 'buffer'`.
  */
-export function listParams(
-  model: tf.LayersModel,
-  opts: { aliases?: (p: ParamInfo) => string[] } = {},
-): ParamInfo[] {
+export function listParams(model: ModelLike, opts: { aliases?: AliasFn } = {}): ParamInfo[] {
   return paramRefs(model, opts).map((r) => r.info);
 }

@@ -1,6 +1,6 @@
-import type * as tf from '@tensorflow/tfjs';
 import type { TrainData } from './data';
 import type { TrainEvent } from './events';
+import type { ModelLike } from './model-names';
 import { type TrainOptions, type TrainResult, train } from './train';
 
 /**
@@ -8,7 +8,7 @@ import { type TrainOptions, type TrainResult, train } from './train';
  * Events are buffered, so a slow consumer never slows training down.
  */
 export function trainEvents(
-  model: tf.LayersModel,
+  model: ModelLike,
   data: TrainData,
   options: TrainOptions,
 ): AsyncIterable<TrainEvent> & { result: Promise<TrainResult> } {

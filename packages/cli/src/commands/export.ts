@@ -10,6 +10,7 @@ export async function exportCommand(cmd: ExportCommand, io: CliIO): Promise<numb
   const code = exportPlan(plan, cmd.to, {
     ...(cmd.modelVar ? { modelVar: cmd.modelVar } : {}),
     ...(cmd.lr ? { lr: cmd.lr } : {}),
+    ...(cmd.launcher ? { launcher: cmd.launcher } : {}),
   });
   if (cmd.flags.json) {
     io.stdout.write(

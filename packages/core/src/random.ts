@@ -1,0 +1,14 @@
+/**
+ * mulberry32: small, fast, seedable; shuffles are reproducible across runs and resumes. The one PRNG
+ * of frostline: tfjs, vision, nlp and the demo draw from it, so a seed means the same thing everywhere.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
