@@ -165,14 +165,11 @@ async function trainOwn(prepared: PreparedOwnRun, call: TrainCall): Promise<Trai
       hint: 'the head trains in seconds on cached embeddings: run it again without --resume',
     });
   }
-  // The plan events of the head-only trainer are not the run's plan: the record takes nlp's one plan.
-  const onEvent = (e: TrainEvent) => {
-    if (e.type !== 'plan') call.onEvent(e);
-  };
   try {
+    // nlp plans encoder + head once and hands the trainer that plan (its `plan` events carry it too).
     const r = await prepared.train({
       policy: call.policy,
-      onEvent,
+      onEvent: call.onEvent,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     call.recorder.usePlan(r.plan);
