@@ -29,6 +29,15 @@ export { type MobileNetV2Options, makeDivisible, mobileNetV2 } from './mobilenet
 export { type PreprocessMode, preprocessImages, toChannels } from './preprocess';
 export { type LoadPretrainedOptions, loadPretrained, type PretrainedName } from './pretrained';
 export { createRng, type Rng } from './random';
+export {
+  BACKBONE_REGISTRY,
+  type BackboneEntry,
+  type BuildBackboneOptions,
+  backboneNames,
+  buildBackbone,
+  findBackbone,
+  type PretrainedSource,
+} from './registry';
 export { type ResNetOptions, resNet18, resNet34, resNet50 } from './resnet';
 export type { TorchBinding, TorchLayout } from './torch/layers';
 export {
