@@ -1,4 +1,4 @@
-import type { RunRecord } from '@frostline/cli';
+import type { RunRecord, RunRecorder } from '@frostline/cli';
 import type { DemoOptions } from './args.js';
 import type { Logger, Table } from './print.js';
 import type { Sizes } from './sizes.js';
@@ -33,38 +33,13 @@ export class ReportCollector {
   addRun(run: ReportRun): void {
     this.runs.push(run);
   }
+  /** A training run whose `TrainEvent`s went to `recorder`, titled `name`. */
+  addRecorded(name: string, recorder: RunRecorder, extra: Omit<RunRecord, 'epochs' | 'plans'>): void {
+    this.runs.push({ name, ...recorder.record({ title: name, ...extra }) });
+  }
   addSection(section: ReportSection): void {
     this.sections.push(section);
   }
-}
-
-/** Thrown by a part that cannot run (a package not built or an export missing): the demo prints it and goes on. */
-export class PartSkipped extends Error {
-  override name = 'PartSkipped';
-}
-
-/**
- * Imports a workspace package lazily so one missing/unbuilt package degrades one part instead of
- * crashing the demo, and checks the exports that part needs.
- */
-export async function need<T extends object>(
-  pkg: string,
-  load: () => Promise<T>,
-  exportsNeeded: readonly string[],
-): Promise<T> {
-  let mod: T;
-  try {
-    mod = await load();
-  } catch (err) {
-    throw new PartSkipped(
-      `${pkg} could not be loaded (${firstLine(err)}). Build it with \`npx pnpm@10.34.9 --filter ${pkg} build\` or run \`npm run demo\` from the repo root.`,
-    );
-  }
-  const missing = exportsNeeded.filter((k) => typeof (mod as Record<string, unknown>)[k] !== 'function');
-  if (missing.length > 0) {
-    throw new PartSkipped(`${pkg} does not export ${missing.join(', ')} yet (is it fully built?)`);
-  }
-  return mod;
 }
 
 export function firstLine(err: unknown): string {

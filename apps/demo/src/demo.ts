@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DemoOptions } from './args.js';
 import { setupBackend } from './backend.js';
-import { type DemoContext, firstLine, PartSkipped, ReportCollector } from './context.js';
+import { type DemoContext, firstLine, ReportCollector } from './context.js';
 import { type Part1Result, runPart1 } from './part1-plans.js';
 import { type Part2Result, runPart2 } from './part2-mnist.js';
 import { type Part3Result, runPart3 } from './part3-mobilenet.js';
@@ -22,8 +22,6 @@ export interface DemoResult {
   part2?: Part2Result;
   part3?: Part3Result;
   part4?: Part4Result;
-  /** Parts that could not run, with the reason printed. */
-  skipped: Array<{ part: number; reason: string }>;
   /** Parts that failed with an unexpected error. */
   failed: Array<{ part: number; error: string }>;
   timings: Record<number, number>;
@@ -46,13 +44,13 @@ export async function runDemo(
   const outDir = resolve(opts.out ?? defaultOutDir());
   const backend = await setupBackend(opts.backend);
   log(
-    `frostline demo${opts.quick ? ' (quick)' : ''}: parts ${opts.only.join(', ')}; backend ${backend.name} (${backend.reason})${backend.name === 'wasm' ? `; wasm conv gradients ${backend.gradKernels ? 'registered' : 'missing → runs that train convs use cpu'}` : ''}`,
+    `frostline demo${opts.quick ? ' (quick)' : ''}: parts ${opts.only.join(', ')}; backend ${backend.name} (${backend.reason})`,
   );
 
   const report = new ReportCollector();
   const tty = log === console.log && process.stdout.isTTY === true;
   const ctx: DemoContext = { opts, sizes, log, tty, report, backend };
-  const result: DemoResult = { skipped: [], failed: [], timings: {}, backend, outDir };
+  const result: DemoResult = { failed: [], timings: {}, backend, outDir };
   const parts: Record<number, () => Promise<void>> = {
     1: async () => {
       result.part1 = await runPart1(ctx);
@@ -72,39 +70,29 @@ export async function runDemo(
     try {
       await (parts[n] as () => Promise<void>)();
     } catch (err) {
-      if (err instanceof PartSkipped) {
-        result.skipped.push({ part: n, reason: err.message });
-        log(`\n[part ${n} skipped] ${err.message}`);
-      } else {
-        const msg = firstLine(err);
-        result.failed.push({ part: n, error: msg });
-        log(`\n[part ${n} failed] ${msg}`);
-        if (process.env.FROSTLINE_DEBUG) log((err as Error).stack ?? '');
-      }
+      const msg = firstLine(err);
+      result.failed.push({ part: n, error: msg });
+      log(`\n[part ${n} failed] ${msg}`);
+      if (process.env.FROSTLINE_DEBUG) log((err as Error).stack ?? '');
     }
     result.timings[n] = performance.now() - t0;
   }
 
   log(heading('Summary'));
   for (const n of opts.only) {
-    const state = result.skipped.some((s) => s.part === n)
-      ? 'skipped'
-      : result.failed.some((f) => f.part === n)
-        ? 'FAILED'
-        : 'ok';
+    const state = result.failed.some((f) => f.part === n) ? 'FAILED' : 'ok';
     log(`part ${n}: ${state.padEnd(8)} ${ms(result.timings[n] ?? 0)}`);
   }
   result.report = await writeReport(outDir, 'frostline demo', report, {
     parts: opts.only,
     quick: opts.quick,
     seed: opts.seed,
-    backend: `${backend.name} (${backend.reason})${backend.name === 'wasm' ? `, conv gradient kernels ${backend.gradKernels ? 'registered' : 'missing'}` : ''}`,
+    backend: `${backend.name} (${backend.reason})`,
     sizes: JSON.stringify(sizes),
     timingsMs: result.timings,
     node: process.version,
     date: new Date().toISOString(),
   });
-  if (result.report.note) log(`report: ${result.report.note}; wrote the built-in fallback page`);
   log(`\nreport: ${result.report.path}`);
   return result;
 }

@@ -5,11 +5,13 @@
  *      test also freezes `fc10`, a whole-segment selector never does.
  * Then the same policy on a real TF.js model: train a few steps and show fc1 bit-identical, fc2 changed.
  */
+import { RunRecorder } from '@frostline/cli';
 import type { ParamInfo, Plan, PolicySpec } from '@frostline/core';
+import * as core from '@frostline/core';
+import * as ftf from '@frostline/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { DemoContext } from './context.js';
-import { need } from './context.js';
 import { formatTable, heading } from './print.js';
-import { runRecord } from './report.js';
 import { weightValues } from './weights.js';
 
 export interface Part1Result {
@@ -43,13 +45,6 @@ export const FC1_POLICY: PolicySpec = { rules: [{ freeze: 'fc1', note: 'seed cas
 
 export async function runPart1(ctx: DemoContext): Promise<Part1Result> {
   const { log } = ctx;
-  const core = await need('@frostline/core', () => import('@frostline/core'), [
-    'definePolicy',
-    'planFreeze',
-    'formatPlan',
-    'formatSummaryLine',
-    'exportPlan',
-  ]);
 
   log(heading('Part 1 — the seed’s first two cases as frostline plans'));
 
@@ -84,67 +79,70 @@ export async function runPart1(ctx: DemoContext): Promise<Part1Result> {
     linear: { plan: linearPlan, table: linearTable, summary: linearSummary },
     mlp: { plan: mlpPlan, table: mlpTable, summary: mlpSummary, pytorch, naiveFrozen },
   };
-  result.tfjs = await tfjsCheck(ctx, core);
+  result.tfjs = await tfjsCheck(ctx);
   return result;
 }
 
-async function tfjsCheck(
-  ctx: DemoContext,
-  core: typeof import('@frostline/core'),
-): Promise<Part1Result['tfjs']> {
+/** The seed's 100→50→10 model plus `fc10`, as TF.js dense layers with seeded weights. */
+function seedMlp(seed: number): tf.Sequential {
+  const dense = (
+    name: string,
+    units: number,
+    activation: 'relu' | 'softmax',
+    k: number,
+    inputShape?: number[],
+  ) =>
+    tf.layers.dense({
+      name,
+      units,
+      activation,
+      ...(inputShape ? { inputShape } : {}),
+      kernelInitializer: tf.initializers.glorotUniform({ seed: seed + k }),
+    });
+  return tf.sequential({
+    layers: [
+      dense('fc1', 50, 'relu', 0, [100]),
+      dense('fc2', 10, 'relu', 1),
+      dense('fc10', 10, 'softmax', 2),
+    ],
+  });
+}
+
+async function tfjsCheck(ctx: DemoContext): Promise<Part1Result['tfjs']> {
   const { log, sizes } = ctx;
-  const ftf = await need('@frostline/tfjs', () => import('@frostline/tfjs'), ['train', 'listParams']);
-  const tf = await import('@tensorflow/tfjs');
 
   log(
     '\n(b) on a real TF.js model: dense fc1 100→50, fc2 50→10, fc10 10→10; train, then compare fingerprints',
   );
-  const model = tf.sequential({
-    layers: [
-      tf.layers.dense({
-        name: 'fc1',
-        inputShape: [100],
-        units: 50,
-        activation: 'relu',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.opts.seed }),
-      }),
-      tf.layers.dense({
-        name: 'fc2',
-        units: 10,
-        activation: 'relu',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.opts.seed + 1 }),
-      }),
-      tf.layers.dense({
-        name: 'fc10',
-        units: 10,
-        activation: 'softmax',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.opts.seed + 2 }),
-      }),
-    ],
-  });
+  const model = seedMlp(ctx.opts.seed);
   const n = 128;
   const x = tf.randomNormal([n, 100], 0, 1, 'float32', ctx.opts.seed);
   const labels = tf.randomUniform([n], 0, 10, 'int32', ctx.opts.seed + 3);
   const y = tf.oneHot(labels, 10).toFloat();
   labels.dispose();
   try {
-    const before = core.fingerprint(weightValues(model, ftf));
+    const before = core.fingerprint(weightValues(model));
+    const recorder = new RunRecorder({ withEntries: false });
+    const settings = {
+      policy: FC1_POLICY,
+      epochs: sizes.p1Epochs,
+      batchSize: 32,
+      optimizer: 'adam' as const,
+      learningRate: 0.01,
+    };
     const result = await ftf.train(
       model,
       { x, y },
       {
-        policy: FC1_POLICY,
-        epochs: sizes.p1Epochs,
-        batchSize: 32,
-        optimizer: 'adam',
-        learningRate: 0.01,
+        ...settings,
         loss: 'categoricalCrossentropy',
         metrics: ['accuracy'],
         seed: ctx.opts.seed,
         verifyFrozen: 'epoch',
+        onEvent: recorder.onEvent,
       },
     );
-    const after = core.fingerprint(weightValues(model, ftf));
+    const after = core.fingerprint(weightValues(model));
     const plan = result.plans[result.plans.length - 1] as Plan;
     const check = core.verifyFrozen(plan, before, after);
     const rows = Object.keys(before).map((name) => ({
@@ -154,46 +152,28 @@ async function tfjsCheck(
       after: short(after[name]),
       identical: before[name] === after[name],
     }));
-    log(
-      formatTable({
-        columns: ['parameter', 'frozen', 'fingerprint before', 'fingerprint after', 'bit-identical'],
-        rows: rows.map((r) => [r.name, r.frozen, r.before, r.after, r.identical]),
-      }),
-    );
+    const table = {
+      columns: ['parameter', 'frozen', 'fingerprint before', 'fingerprint after', 'bit-identical'],
+      rows: rows.map((r) => [r.name, r.frozen, r.before, r.after, r.identical]),
+    };
+    log(formatTable(table));
     const last = result.history[result.history.length - 1] as Record<string, number> | undefined;
     const finalLoss = Number(last?.loss ?? Number.NaN);
     log(
       `verifyFrozen: ${check.ok ? 'ok' : 'FAILED'} (${check.checked} frozen tensors checked${check.changed.length ? `, changed: ${check.changed.join(', ')}` : ''}); ${sizes.p1Epochs} epochs, final loss ${finalLoss.toFixed(4)}, backend ${result.backend}`,
     );
-    ctx.report.addSection({
-      title: 'Part 1b on TF.js — fingerprints before/after training',
-      table: {
-        columns: ['parameter', 'frozen', 'fingerprint before', 'fingerprint after', 'bit-identical'],
-        rows: rows.map((r) => [
-          r.name,
-          r.frozen ? 'yes' : 'no',
-          r.before,
-          r.after,
-          r.identical ? 'yes' : 'no',
-        ]),
-      },
+    ctx.report.addSection({ title: 'Part 1b on TF.js — fingerprints before/after training', table });
+    const name = 'Part 1b on TF.js: fc1 frozen, fc2 + fc10 trained';
+    ctx.report.addRecorded(name, recorder, {
+      backend: result.backend,
+      totalMs: result.timing.totalMs,
+      model: 'dense fc1 100→50, fc2 50→10, fc10 10→10',
+      task: 'classification (random data, to move the weights)',
+      config: settings,
+      notes: [
+        `verifyFrozen: ${check.ok ? 'ok' : 'FAILED'}; fc1 fingerprints identical before and after training`,
+      ],
     });
-    ctx.report.addRun(
-      runRecord('Part 1b on TF.js: fc1 frozen, fc2 + fc10 trained', result, {
-        model: 'dense fc1 100→50, fc2 50→10, fc10 10→10',
-        task: 'classification (random data, to move the weights)',
-        config: {
-          policy: FC1_POLICY,
-          epochs: sizes.p1Epochs,
-          batchSize: 32,
-          optimizer: 'adam',
-          learningRate: 0.01,
-        },
-        notes: [
-          `verifyFrozen: ${check.ok ? 'ok' : 'FAILED'}; fc1 fingerprints identical before and after training`,
-        ],
-      }),
-    );
     return { rows, verified: check.ok, changedFrozen: check.changed, finalLoss };
   } finally {
     x.dispose();

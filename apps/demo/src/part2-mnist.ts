@@ -5,10 +5,10 @@
  * from scratch (same architecture, fresh seeded init). Test accuracy on held-out 5–9 digits and time.
  */
 import type { PolicySpec } from '@frostline/core';
-import type * as tfTypes from '@tensorflow/tfjs';
-import { useBackendFor } from './backend.js';
+import * as ftf from '@frostline/tfjs';
+import * as vision from '@frostline/vision';
+import * as tf from '@tensorflow/tfjs';
 import type { DemoContext } from './context.js';
-import { need } from './context.js';
 import { accuracy } from './data.js';
 import { formatTable, heading, ms, pct } from './print.js';
 import { liveBar } from './progress.js';
@@ -45,19 +45,8 @@ export const FULL_POLICY: PolicySpec = {};
 /** The Keras example's classification layers, new each time: dense 64 → dropout 0.5 → 5-way softmax. */
 const HEAD = { numClasses: 5, hidden: 64, dropout: 0.5 } as const;
 
-type Vision = typeof import('@frostline/vision');
-type Ftf = typeof import('@frostline/tfjs');
-
 export async function runPart2(ctx: DemoContext): Promise<Part2Result> {
   const { log, sizes, opts } = ctx;
-  const vision = await need('@frostline/vision', () => import('@frostline/vision'), [
-    'loadPretrained',
-    'withHead',
-    'mnistDataset',
-    'mnistCnn',
-  ]);
-  const ftf = await need('@frostline/tfjs', () => import('@frostline/tfjs'), ['train']);
-  const tf = await import('@tensorflow/tfjs');
 
   log(heading('Part 2 — transfer learning on real digits: MNIST 0–4 CNN → digits 5–9'));
   const digits = [5, 6, 7, 8, 9];
@@ -87,7 +76,7 @@ export async function runPart2(ctx: DemoContext): Promise<Part2Result> {
       });
       try {
         for (const regime of REGIMES) {
-          const row = await runRegime(ctx, vision, ftf, tf, regime, budget, data.train, test.train);
+          const row = await runRegime(ctx, regime, budget, data.train, test.train);
           rows.push(row);
           log(
             `  ${budget.label.padEnd(17)} ${regime.padEnd(12)} train acc ${pct(row.trainAcc).padStart(6)}  test acc ${pct(row.testAcc).padStart(6)}  train ${ms(row.trainMs).padStart(8)}  ${row.trainable.toLocaleString('en-US')}/${row.total.toLocaleString('en-US')} trainable  [${row.backend}${row.cache ? `, cache ${row.cache}` : ''}]`,
@@ -159,13 +148,10 @@ export function conclusions(rows: Part2Row[]): string[] {
 
 async function runRegime(
   ctx: DemoContext,
-  vision: Vision,
-  ftf: Ftf,
-  tf: typeof tfTypes,
   regime: Regime,
   budget: { label: string; perClass: number; epochs: number },
-  train: { x: tfTypes.Tensor; y: tfTypes.Tensor; labels: ArrayLike<number> },
-  test: { x: tfTypes.Tensor; labels: ArrayLike<number> },
+  train: { x: tf.Tensor; y: tf.Tensor; labels: ArrayLike<number> },
+  test: { x: tf.Tensor; labels: ArrayLike<number> },
 ): Promise<Part2Row> {
   // A fresh copy per regime: withHead shares the backbone's layers, and fine-tuning changes them.
   const source =
@@ -173,10 +159,9 @@ async function runRegime(
       ? vision.mnistCnn({ includeTop: false, seed: ctx.opts.seed })
       : await vision.loadPretrained('mnist-cnn', { includeTop: false });
   const model = vision.withHead(source, { ...HEAD, seed: ctx.opts.seed }).model;
-  // Conv gradients need the wasm grad kernels (or cpu); a frozen conv prefix needs none.
-  const backend = await useBackendFor(ctx, regime === 'frozen-conv' ? 'inference-convs' : 'train-convs');
+  const backend = ctx.backend.name;
   let cache: string | undefined;
-  const bar = await liveBar(ctx);
+  const bar = liveBar(ctx);
   const t0 = performance.now();
   const result = await ftf.train(
     model,

@@ -8,7 +8,7 @@ export interface Table {
   rows: Cell[][];
 }
 
-function cellText(c: Cell): string {
+export function cellText(c: Cell): string {
   if (c === null || c === undefined) return '–';
   if (typeof c === 'boolean') return c ? 'yes' : 'no';
   if (typeof c === 'number') return Number.isInteger(c) ? c.toLocaleString('en-US') : c.toFixed(3);

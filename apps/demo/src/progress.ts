@@ -3,30 +3,25 @@
  * own lines (one per epoch, the tables) stay the record: the bar only shows batch progress and is
  * cleared before each of them, so logs and piped output look the same with or without it.
  */
+import { createTrainProgress } from '@frostline/cli';
+import type { TrainEvent } from '@frostline/tfjs';
 import type { DemoContext } from './context.js';
 
 export interface LiveBar {
-  onEvent(e: { type: string }): void;
+  onEvent(e: TrainEvent): void;
   /** Clear the bar before printing a line. */
   clear(): void;
 }
 
 const NONE: LiveBar = { onEvent() {}, clear() {} };
 
-export async function liveBar(ctx: DemoContext): Promise<LiveBar> {
+export function liveBar(ctx: DemoContext): LiveBar {
   if (!ctx.tty) return NONE;
-  try {
-    const cli = await import('@frostline/cli');
-    if (typeof cli.createTrainProgress !== 'function') return NONE;
-    const progress = cli.createTrainProgress({ stream: process.stdout, tty: true });
-    return {
-      onEvent(e) {
-        if (e.type === 'start' || e.type === 'epochStart' || e.type === 'batchEnd')
-          progress.onEvent(e as never);
-      },
-      clear: () => progress.done(),
-    };
-  } catch {
-    return NONE;
-  }
+  const progress = createTrainProgress({ stream: process.stdout, tty: true });
+  return {
+    onEvent(e) {
+      if (e.type === 'start' || e.type === 'epochStart' || e.type === 'batchEnd') progress.onEvent(e);
+    },
+    clear: () => progress.done(),
+  };
 }

@@ -13,8 +13,9 @@ export interface Sizes {
   p3Epochs: number;
   p3InputSize: number;
   p3BatchSize: number;
-  /** Part 4: head epochs; cap on train/test sentences (0 = all). */
+  /** Part 4: head epochs; cap on train/test sentences (0 = all); label budgets per class (0 = all). */
   p4Epochs: number;
+  p4Budgets: number[];
   p4MaxTrain: number;
   p4MaxTest: number;
 }
@@ -34,6 +35,7 @@ export const DEFAULT_SIZES: Sizes = {
   p3InputSize: 96,
   p3BatchSize: 16,
   p4Epochs: 30,
+  p4Budgets: [10, 50, 0],
   p4MaxTrain: 0,
   p4MaxTest: 0,
 };
@@ -41,10 +43,11 @@ export const DEFAULT_SIZES: Sizes = {
 export const QUICK_SIZES: Sizes = {
   p1Epochs: 2,
   p2Budgets: [
-    { label: 'few (5/class)', perClass: 5, epochs: 4 },
+    // Enough steps and test digits that the few-label gap is measured, not noise (the smoke test asserts it).
+    { label: 'few (10/class)', perClass: 10, epochs: 15 },
     { label: 'many (20/class)', perClass: 20, epochs: 2 },
   ],
-  p2TestPerClass: 20,
+  p2TestPerClass: 40,
   p2BatchSize: 16,
   p3Classes: 2,
   p3TrainPerClass: 8,
@@ -52,7 +55,8 @@ export const QUICK_SIZES: Sizes = {
   p3Epochs: 3,
   p3InputSize: 96,
   p3BatchSize: 8,
-  p4Epochs: 5,
-  p4MaxTrain: 80,
-  p4MaxTest: 40,
+  p4Epochs: 30,
+  p4Budgets: [10, 0],
+  p4MaxTrain: 0,
+  p4MaxTest: 0,
 };

@@ -21,8 +21,16 @@ export type ParsedCommand =
       by: 'layer' | 'parameter';
       epoch: number;
       maxRows?: number;
+      numClasses?: number;
     }
-  | { command: 'train'; flags: GlobalFlags; config?: string; resume?: string; output?: string }
+  | {
+      command: 'train';
+      flags: GlobalFlags;
+      config?: string;
+      resume?: string;
+      output?: string;
+      numClasses?: number;
+    }
   | {
       command: 'export';
       flags: GlobalFlags;
@@ -32,6 +40,7 @@ export type ParsedCommand =
       epoch: number;
       modelVar?: string;
       lr?: number;
+      numClasses?: number;
       launcher?: 'ddp' | 'fsdp';
     };
 
@@ -51,11 +60,13 @@ const COMMAND_OPTIONS = {
     by: { type: 'string' },
     epoch: { type: 'string' },
     'max-rows': { type: 'string' },
+    'num-classes': { type: 'string' },
   },
   train: {
     config: { type: 'string', short: 'c' },
     resume: { type: 'string' },
     output: { type: 'string', short: 'o' },
+    'num-classes': { type: 'string' },
   },
   export: {
     policy: { type: 'string', short: 'p' },
@@ -64,6 +75,7 @@ const COMMAND_OPTIONS = {
     epoch: { type: 'string' },
     'model-var': { type: 'string' },
     lr: { type: 'string' },
+    'num-classes': { type: 'string' },
     launcher: { type: 'string' },
   },
 } as const;
@@ -76,9 +88,11 @@ Usage:
   frostline train --config <run.yaml|json> [--resume <dir>] [--output <dir>]
   frostline export --policy <file> --model <model> --to pytorch|paddle [--launcher ddp|fsdp]
 
-<model> is a built-in name (linear-10x10, mlp-100-50-10, mnist-cnn, mobilenet_v2, mobilenet_v1,
-resnet18, resnet34, resnet50, use-lite), a folder with model.json, a Hugging Face model folder
-(config.json + onnx/), or a JSON file listing parameters ([{ "name", "shape" }, ...]).
+<model> is a built-in name (a toy model such as mlp-100-50-10, a backbone of @frostline/vision such
+as resnet50 or mobilenet_v2, an encoder of @frostline/nlp such as use-lite; 'frostline help models'
+lists them all), a folder with model.json, a Hugging Face model folder (config.json + onnx/), or a
+JSON file listing parameters ([{ "name", "shape" }, ...]). Built-in backbones come with their
+classifier, as torchvision's do (ResNets and MobileNets: a 1000-class fc); --num-classes N replaces it.
 
 Options on every command:
   --json       machine-readable output (JSON; train prints one JSON event per line)
@@ -86,8 +100,9 @@ Options on every command:
   -h, --help   show help for a command
   -v, --version
 
-Exit codes: 0 ok, 1 the run failed, 2 bad usage or bad input, 130 train stopped by Ctrl-C
-(after saving a checkpoint). Run 'frostline <command> --help' for a command's options.`,
+Exit codes: 0 ok; 2 your input is wrong (command line, config, policy, model or data file: the
+message names it); 1 frostline itself failed (a bug, or the run broke); 130 interrupted by Ctrl-C
+(train saves a checkpoint first). Run 'frostline <command> --help' for a command's options.`,
   plan: `Usage: frostline plan <model> --policy <file> [options]
 
 Shows which parameters a policy freezes: per layer, parameters, trainable, frozen and the deciding
@@ -99,6 +114,7 @@ Options:
       --by <unit>        layer (default) or parameter
       --epoch <n>        evaluate schedules at this 0-based epoch (default 0)
       --max-rows <n>     cut long tables
+      --num-classes <n>  a built-in backbone with a new n-class classifier (fc)
       --json             JSON object with the summary and the per-layer plan`,
   train: `Usage: frostline train --config <run.yaml|json> [options]
 
@@ -109,7 +125,9 @@ Options:
   -c, --config <file>    run config (.yaml, .yml or .json); see the README for its keys
       --resume <dir>     continue from a run folder (or its checkpoint/ folder); without
                          --config, the run folder's config.json is used
-  -o, --output <dir>     override the config's output folder
+  -o, --output <dir>     override the config's output folder; it must be new, empty or a
+                         folder an earlier frostline run made (marked with .frostline-run)
+      --num-classes <n>  check that the dataset has n classes (the new head's size)
       --json             one JSON event per line instead of progress bars
 
 Ctrl-C saves a checkpoint and exits with code 130; resume with --resume <output>.`,
@@ -126,6 +144,7 @@ Options:
       --epoch <n>        evaluate schedules at this 0-based epoch (default 0)
       --model-var <v>    Python variable holding the model (default: model)
       --lr <x>           base learning rate written into the optimizer
+      --num-classes <n>  a built-in backbone with a new n-class classifier (fc)
       --launcher <l>     ddp or fsdp (pytorch only): a multi-process training script
       --json             JSON object with the snippet`,
 };
@@ -145,6 +164,33 @@ function rewriteParseError(error: unknown, command: string): CliError {
     return new CliError('USAGE', `unexpected argument '${option}' for ${where}; run '${helpCmd}'`);
   }
   return new CliError('USAGE', `${(e.message ?? String(error)).split('\n')[0]}; run '${helpCmd}'`);
+}
+
+/**
+ * `--epoch -1` would read as a value-less `--epoch` followed by an option `-1`; a value that looks
+ * like a negative number is the option's value, so it reaches the option's own check ("must be an
+ * integer ≥ 0, got '-1'").
+ */
+function joinNegativeValues(
+  args: readonly string[],
+  options: Record<string, { type: string; short?: string }>,
+): string[] {
+  const takesValue = new Set<string>();
+  for (const [name, o] of Object.entries(options)) {
+    if (o.type !== 'string') continue;
+    takesValue.add(`--${name}`);
+    if (o.short) takesValue.add(`-${o.short}`);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = args[i + 1];
+    if (takesValue.has(a) && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 function intOption(value: string | undefined, name: string, fallback: number, min = 0): number {
@@ -208,9 +254,10 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
   const name = command as keyof typeof COMMAND_OPTIONS;
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
+    const options = { ...GLOBAL_OPTIONS, ...COMMAND_OPTIONS[name] };
     parsed = parseArgs({
-      args: rest,
-      options: { ...GLOBAL_OPTIONS, ...COMMAND_OPTIONS[name] },
+      args: joinNegativeValues(rest, options),
+      options,
       allowPositionals: true,
       strict: true,
     });
@@ -221,50 +268,59 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
   if (flags.help) return { command: 'help', topic: name, flags };
   if (flags.version) return { command: 'version', flags };
   const v = parsed.values as Record<string, string | undefined>;
-  const positionals = parsed.positionals;
-
-  if (name === 'plan') {
-    if (positionals.length === 0) {
-      throw new CliError(
-        'MISSING_OPTION',
-        "missing <model> for 'frostline plan'; e.g. 'frostline plan mlp-100-50-10 --policy policy.yaml'",
-      );
-    }
-    if (positionals.length > 1) {
-      throw new CliError(
-        'USAGE',
-        `'frostline plan' takes one <model>, got ${positionals.length}: ${positionals.join(' ')}`,
-      );
-    }
-    const maxRows = v['max-rows'] === undefined ? undefined : intOption(v['max-rows'], 'max-rows', 0, 1);
-    const format = enumOption(v.format, 'format', ['table', 'markdown', 'json'] as const, 'table');
-    return {
-      command: 'plan',
-      flags,
-      model: positionals[0]!,
-      policy: required(v.policy, 'policy', 'plan'),
-      format,
-      by: enumOption(v.by, 'by', ['layer', 'parameter'] as const, 'layer'),
-      epoch: intOption(v.epoch, 'epoch', 0),
-      ...(maxRows === undefined ? {} : { maxRows }),
-    };
-  }
-  if (positionals.length > 0) {
+  if (name === 'plan') return planCommandLine(v, parsed.positionals, flags);
+  if (parsed.positionals.length > 0) {
     throw new CliError(
       'USAGE',
-      `unexpected argument '${positionals[0]}' for 'frostline ${name}'; run 'frostline ${name} --help'`,
+      `unexpected argument '${parsed.positionals[0]}' for 'frostline ${name}'; run 'frostline ${name} --help'`,
     );
   }
-  if (name === 'train') {
-    if (v.resume === undefined) required(v.config, 'config', 'train');
-    return {
-      command: 'train',
-      flags,
-      ...(v.config === undefined ? {} : { config: v.config }),
-      ...(v.resume === undefined ? {} : { resume: v.resume }),
-      ...(v.output === undefined ? {} : { output: v.output }),
-    };
+  return name === 'train' ? trainCommandLine(v, flags) : exportCommandLine(v, flags);
+}
+
+type Values = Record<string, string | undefined>;
+
+function planCommandLine(v: Values, positionals: string[], flags: GlobalFlags): ParsedCommand {
+  if (positionals.length === 0) {
+    throw new CliError(
+      'MISSING_OPTION',
+      "missing <model> for 'frostline plan'; e.g. 'frostline plan mlp-100-50-10 --policy policy.yaml'",
+    );
   }
+  if (positionals.length > 1) {
+    throw new CliError(
+      'USAGE',
+      `'frostline plan' takes one <model>, got ${positionals.length}: ${positionals.join(' ')}`,
+    );
+  }
+  const maxRows = v['max-rows'] === undefined ? undefined : intOption(v['max-rows'], 'max-rows', 0, 1);
+  const format = enumOption(v.format, 'format', ['table', 'markdown', 'json'] as const, 'table');
+  return {
+    command: 'plan',
+    flags,
+    model: positionals[0]!,
+    policy: required(v.policy, 'policy', 'plan'),
+    format,
+    by: enumOption(v.by, 'by', ['layer', 'parameter'] as const, 'layer'),
+    epoch: intOption(v.epoch, 'epoch', 0),
+    ...(maxRows === undefined ? {} : { maxRows }),
+    ...numClassesOption(v),
+  };
+}
+
+function trainCommandLine(v: Values, flags: GlobalFlags): ParsedCommand {
+  if (v.resume === undefined) required(v.config, 'config', 'train');
+  return {
+    command: 'train',
+    flags,
+    ...(v.config === undefined ? {} : { config: v.config }),
+    ...(v.resume === undefined ? {} : { resume: v.resume }),
+    ...(v.output === undefined ? {} : { output: v.output }),
+    ...numClassesOption(v),
+  };
+}
+
+function exportCommandLine(v: Values, flags: GlobalFlags): ParsedCommand {
   let lr: number | undefined;
   if (v.lr !== undefined) {
     lr = Number(v.lr);
@@ -291,8 +347,15 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     epoch: intOption(v.epoch, 'epoch', 0),
     ...(v['model-var'] === undefined ? {} : { modelVar: v['model-var'] }),
     ...(lr === undefined ? {} : { lr }),
+    ...numClassesOption(v),
     ...(launcher === undefined ? {} : { launcher }),
   };
+}
+
+/** `--num-classes N`: a classifier needs at least 1 class. */
+function numClassesOption(v: Record<string, string | undefined>): { numClasses?: number } {
+  const raw = v['num-classes'];
+  return raw === undefined ? {} : { numClasses: intOption(raw, 'num-classes', 0, 1) };
 }
 
 function toFlags(values: Record<string, unknown>): GlobalFlags {

@@ -12,19 +12,38 @@ export {
   validateRunConfig,
 } from './config';
 export {
+  type Blame,
+  blame,
   CliError,
   type CliErrorCode,
+  type CliErrorOptions,
   describeError,
   EXIT_BAD_INPUT,
   EXIT_FAILURE,
   EXIT_INTERRUPTED,
   EXIT_OK,
+  MAX_MESSAGE_LENGTH,
 } from './errors';
 export { BufferStream, type CliIO, type OutStream, processIO } from './io';
 export { main, VERSION } from './main';
-export { BACKBONES, builtinModelNames, ENCODERS, type ResolvedModel, resolveModel } from './models';
+export {
+  builtinModelNames,
+  type ModelStage,
+  modelsHelp,
+  type ResolvedModel,
+  type ResolveModelOptions,
+  resolveModel,
+} from './models';
 export { loadPolicyFile } from './policy-file';
-export type { PrepareContext, PreparedRun } from './prepared';
+export type {
+  OwnTrainArgs,
+  OwnTrainResult,
+  PrepareContext,
+  PreparedOwnRun,
+  PreparedRun,
+  PreparedTfjsRun,
+  TensorSplit,
+} from './prepared';
 export {
   formatNumber,
   formatRate,
@@ -40,21 +59,21 @@ export {
   renderReport,
   writeReport,
 } from './report';
+export { checkRunFolder, claimRunFolder, isRunFolder, markRunFolder, RUN_MARKER } from './run-folder';
 export {
   type CacheRecord,
   type EpochRecord,
-  epochRecordsFrom,
   type PlanSnapshot,
   type RunRecord,
-  runRecordFrom,
   snapshotPlan,
-  type TrainResultLike,
 } from './run-record';
-export { type Schema, SchemaError, validate } from './schema';
+export { RunRecorder, type RunRecorderOptions } from './run-recorder';
+export { type Infer, type Schema, SchemaError, validate, withDefaults } from './schema';
 export { TOY_MODELS, type ToyModel } from './toy-models';
 export {
   CHECKPOINT_DIR,
   findCheckpoint,
+  prepareRun,
   type RunTrainingOptions,
   runTraining,
   type TrainingOutcome,

@@ -5,6 +5,7 @@ import { planCommand } from './commands/plan';
 import { trainCommand } from './commands/train';
 import { CliError, describeError } from './errors';
 import type { CliIO } from './io';
+import { modelsHelp } from './models';
 
 export const VERSION: string = pkg.version;
 
@@ -29,10 +30,10 @@ async function dispatch(cmd: ParsedCommand, io: CliIO): Promise<number> {
       return 0;
     case 'help': {
       const topic = cmd.topic ?? 'main';
-      if (!(topic in HELP)) {
-        throw new CliError('UNKNOWN_COMMAND', `no help for '${topic}'; commands: plan, train, export`);
+      if (!(topic in HELP) && topic !== 'models') {
+        throw new CliError('UNKNOWN_COMMAND', `no help for '${topic}'; topics: plan, train, export, models`);
       }
-      const text = HELP[topic as keyof typeof HELP];
+      const text = topic === 'models' ? await modelsHelp() : HELP[topic as keyof typeof HELP];
       io.stdout.write(cmd.flags.json ? `${JSON.stringify({ help: topic, text })}\n` : `${text}\n`);
       return 0;
     }

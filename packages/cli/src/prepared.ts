@@ -1,35 +1,66 @@
-import type { ParamInfo, PolicySpec } from '@frostline/core';
-import type { AnyModel, StageLike } from './adapters';
+import type { ParamInfo, Plan, PolicySpec } from '@frostline/core';
+import type { EpochLogs, LayersModel, Tensor, TrainEvent } from './adapters';
+import type { ModelStage } from './models';
 
 /** What a prepare step may use while it works (loading, embedding). */
 export interface PrepareContext {
   note(message: string): void;
 }
 
-/** A model and its data, ready for tfjs `train`; built from a run config by prepare-image / prepare-text. */
-export interface PreparedRun {
+/** Input and one-hot targets of one split. */
+export interface TensorSplit {
+  x: Tensor;
+  y: Tensor;
+}
+
+interface PreparedBase {
   /** Display name of the model (backbone or encoder + head). */
   modelName: string;
-  model: AnyModel;
-  /** tfjs TrainData: `{ train: {x, y}, validation?: {x, y} }`. */
-  data: { train: { x: AnyModel; y: AnyModel }; validation?: { x: AnyModel; y: AnyModel } };
-  /** Held-out test split, evaluated after training when present. */
-  test?: { x: AnyModel; y: AnyModel };
-  aliases?: (p: ParamInfo) => string[];
-  stages?: StageLike[];
+  stages?: ModelStage[];
   classes: string[];
   counts: { train: number; validation: number; test?: number };
-  /**
-   * Parameters that live outside the trained TF.js model (a frozen text encoder): shown in plans and
-   * the report as fixed and frozen, never handed to the trainer.
-   */
-  externalParams?: ParamInfo[];
   notes: string[];
-  /**
-   * The policy handed to the trainer when it differs from the user's (a text head trains alone:
-   * the user's policy is planned over encoder + head, and the head's share is what the trainer gets).
-   */
-  trainerPolicy?: (policy: PolicySpec) => PolicySpec;
-  /** Frees tensors and runtimes (the model itself is disposed by the caller after saving). */
+  /** Frees tensors and runtimes (the trained model itself is disposed by the caller after saving). */
   dispose(): void | Promise<void>;
 }
+
+/** A model and tensors for @frostline/tfjs `train` (image runs). */
+export interface PreparedTfjsRun extends PreparedBase {
+  kind: 'tfjs';
+  model: LayersModel;
+  data: { train: TensorSplit; validation?: TensorSplit };
+  /** Held-out test split, evaluated after training when present. */
+  test?: TensorSplit;
+  aliases?: (p: ParamInfo) => string[];
+}
+
+/** What `runTraining` hands a run that trains itself. */
+export interface OwnTrainArgs {
+  policy: PolicySpec;
+  onEvent: (e: TrainEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface OwnTrainResult {
+  /** The trained model, saved to `model/` by the caller (and disposed by it). */
+  model: LayersModel;
+  history: EpochLogs[];
+  backend: string;
+  /** The one plan over every parameter (a frozen encoder's and the head's), made once. */
+  plan: Plan;
+  /** Stages known only once the model exists (a text run's head). */
+  stages?: ModelStage[];
+  /** Accuracy on the held-out test split, when there is one. */
+  test?: { acc: number; examples: number };
+}
+
+/**
+ * A run that trains through its domain package (text runs: @frostline/nlp's `trainTextClassifier`,
+ * which embeds with the frozen encoder, plans encoder + head once and trains the head).
+ */
+export interface PreparedOwnRun extends PreparedBase {
+  kind: 'own';
+  train(args: OwnTrainArgs): Promise<OwnTrainResult>;
+}
+
+export type PreparedRun = PreparedTfjsRun | PreparedOwnRun;

@@ -72,6 +72,7 @@ interface Series {
   dashed?: boolean;
 }
 
+// Longer than 80 lines: one SVG drawn in one pass over one coordinate system (axes, grid, series, legend).
 function lineChart(opts: {
   id: string;
   title: string;
@@ -181,6 +182,7 @@ export function frostRows(
 /** Minimum drawn width (of 1000) of a trainable part, so a tiny head stays visible. */
 const MIN_VISIBLE = 4;
 
+// Longer than 80 lines: one SVG (stage brackets, a row per epoch, change marks) sharing one x-scale.
 function frostMap(run: RunRecord): string {
   const rows = frostRows(run.plans, run.epochs.length);
   if (rows.length === 0) return '<p class="nodata">no plan recorded</p>';

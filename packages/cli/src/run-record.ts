@@ -33,7 +33,7 @@ export interface CacheRecord {
   prefixLayers?: number;
 }
 
-/** Everything a report shows about one training run. The CLI writes it; the demo builds its own. */
+/** Everything a report shows about one training run; `RunRecorder` builds it from `TrainEvent`s. */
 export interface RunRecord {
   title?: string;
   task?: string;
@@ -70,38 +70,4 @@ export function snapshotPlan(plan: PlanSnapshot, withEntries = true): PlanSnapsh
 
 export function isPlan(value: unknown): value is Plan {
   return !!value && typeof value === 'object' && 'summary' in value && 'layers' in value;
-}
-
-/** What `epochRecordsFrom` reads of a tfjs TrainResult (structural, so no TF.js import here). */
-export interface TrainResultLike {
-  history: ReadonlyArray<{ epoch: number; loss: number; acc?: number; val_loss?: number; val_acc?: number }>;
-  plans?: readonly PlanSnapshot[];
-  timing?: { epochMs?: readonly number[] };
-}
-
-/** Turns a tfjs `train` result into the report's epoch records (history + per-epoch wall time). */
-export function epochRecordsFrom(result: TrainResultLike): EpochRecord[] {
-  const ms = result.timing?.epochMs ?? [];
-  // A resumed result's history starts before the epochs it timed: align timings to the end.
-  const offset = result.history.length - ms.length;
-  return result.history.map((h, i) => ({
-    epoch: h.epoch,
-    loss: h.loss,
-    ...(h.acc !== undefined ? { acc: h.acc } : {}),
-    ...(h.val_loss !== undefined ? { valLoss: h.val_loss } : {}),
-    ...(h.val_acc !== undefined ? { valAcc: h.val_acc } : {}),
-    ...(i - offset >= 0 && ms[i - offset] !== undefined ? { ms: ms[i - offset] } : {}),
-  }));
-}
-
-/** A RunRecord from a tfjs `train` result plus what only the caller knows (title, model, config). */
-export function runRecordFrom(
-  result: TrainResultLike,
-  extra: Omit<RunRecord, 'epochs' | 'plans'> = {},
-): RunRecord {
-  return {
-    ...extra,
-    epochs: epochRecordsFrom(result),
-    plans: (result.plans ?? []).map((p) => snapshotPlan(p, false)),
-  };
 }

@@ -1,4 +1,4 @@
-import type { TrainEventLike } from './adapters';
+import type { TrainEvent } from './adapters';
 import type { OutStream } from './io';
 import { formatNumber, formatRate, ProgressBar } from './progress';
 
@@ -14,23 +14,22 @@ export interface TrainProgressOptions {
 }
 
 export interface TrainProgress {
-  onEvent(e: TrainEventLike): void;
+  onEvent(e: TrainEvent): void;
   /** A free line (dataset summary, backend choice) in the same channel. */
   note(message: string, fields?: Record<string, unknown>): void;
   done(): void;
 }
 
 /** JSON-safe copy of an event: plans become their summaries (the full plan goes to plans.json). */
-export function eventToJson(e: TrainEventLike): Record<string, unknown> {
+export function eventToJson(e: TrainEvent): Record<string, unknown> {
   if (e.type === 'plan') {
-    const plan = e.plan as { epoch?: number; summary?: unknown } | undefined;
-    const diff = e.diff as { frozen?: string[]; unfrozen?: string[]; empty?: boolean } | undefined;
+    const diff = e.diff;
     return {
       type: 'plan',
       epoch: e.epoch,
-      summary: e.summary ?? plan?.summary,
+      summary: e.summary ?? e.plan.summary,
       ...(diff && !diff.empty
-        ? { diff: { frozen: diff.frozen?.length ?? 0, unfrozen: diff.unfrozen?.length ?? 0 } }
+        ? { diff: { frozen: diff.frozen.length, unfrozen: diff.unfrozen.length } }
         : {}),
     };
   }
@@ -63,27 +62,22 @@ export function createTrainProgress(opts: TrainProgressOptions): TrainProgress {
     onEvent(e) {
       switch (e.type) {
         case 'start': {
-          epochs = Number(e.epochs);
-          batches = Number(e.batches);
-          examples = Number(e.examples);
-          const initial = Number(e.initialEpoch ?? 0);
+          epochs = e.epochs;
+          batches = e.batches;
+          examples = e.examples;
+          const initial = e.initialEpoch;
           bar.log(
-            `training ${examples} examples (${e.validationExamples ?? 0} validation), batch ${e.batchSize}, ${e.optimizer}, backend ${e.backend}${initial ? `, resuming at epoch ${initial + 1}` : ''}`,
+            `training ${examples} examples (${e.validationExamples} validation), batch ${e.batchSize}, ${e.optimizer}, backend ${e.backend}${initial ? `, resuming at epoch ${initial + 1}` : ''}`,
           );
           break;
         }
         case 'plan': {
-          const s = e.summary as
-            | { trainableParams: number; totalParams: number; trainablePercent: number }
-            | undefined;
-          const diff = e.diff as { frozen?: string[]; unfrozen?: string[]; empty?: boolean } | undefined;
-          if (s && !diff?.empty) {
-            const change =
-              diff && !diff.empty
-                ? ` (unfrozen ${diff.unfrozen?.length ?? 0}, frozen ${diff.frozen?.length ?? 0})`
-                : '';
+          const s = e.summary;
+          const diff = e.diff;
+          if (!diff?.empty) {
+            const change = diff ? ` (unfrozen ${diff.unfrozen.length}, frozen ${diff.frozen.length})` : '';
             bar.log(
-              `epoch ${Number(e.epoch) + 1}: trainable params ${s.trainableParams.toLocaleString('en-US')} of ${s.totalParams.toLocaleString('en-US')} (${s.trainablePercent.toFixed(2)}%)${change}`,
+              `epoch ${e.epoch + 1}: trainable params ${s.trainableParams.toLocaleString('en-US')} of ${s.totalParams.toLocaleString('en-US')} (${s.trainablePercent.toFixed(2)}%)${change}`,
             );
           }
           break;
@@ -92,45 +86,48 @@ export function createTrainProgress(opts: TrainProgressOptions): TrainProgress {
           if (e.status !== 'hit') bar.log(`activation cache ${e.status}: ${e.reason}`);
           break;
         case 'epochStart':
-          bar.update({ epoch: Number(e.epoch), epochs, batch: 0, ...(batches ? { batches } : {}) }, true);
+          bar.update({ epoch: e.epoch, epochs, batch: 0, ...(batches ? { batches } : {}) }, true);
           break;
-        case 'batchEnd': {
-          const metrics = (e.metrics ?? {}) as Record<string, number>;
+        case 'batchEnd':
           bar.update({
-            epoch: Number(e.epoch),
+            epoch: e.epoch,
             epochs,
-            batch: Number(e.batch) + 1,
-            batches: Number(e.batches),
-            loss: Number(e.loss),
-            ...(metrics.acc !== undefined ? { acc: metrics.acc } : {}),
-            examplesPerSec: Number(e.examplesPerSec),
+            batch: e.batch + 1,
+            batches: e.batches,
+            loss: e.loss,
+            ...(e.metrics.acc !== undefined ? { acc: e.metrics.acc } : {}),
+            examplesPerSec: e.examplesPerSec,
           });
           break;
-        }
-        case 'epochEnd': {
-          const logs = (e.logs ?? {}) as Record<string, number | undefined>;
-          const ms = Number(e.ms);
-          const parts = [
-            `epoch ${Number(e.epoch) + 1}/${epochs}`,
-            `loss ${formatNumber(logs.loss)}`,
-            logs.acc !== undefined ? `acc ${formatNumber(logs.acc, 3)}` : '',
-            logs.val_loss !== undefined ? `val_loss ${formatNumber(logs.val_loss)}` : '',
-            logs.val_acc !== undefined ? `val_acc ${formatNumber(logs.val_acc, 3)}` : '',
-            `${(ms / 1000).toFixed(2)}s`,
-            examples && ms > 0 ? `${formatRate((examples / ms) * 1000)} ex/s` : '',
-          ];
-          bar.log(parts.filter(Boolean).join('  '));
+        case 'epochEnd':
+          bar.log(epochLine(e, epochs, examples));
           break;
-        }
         case 'verify':
-          if (!e.ok) bar.log(`frozen-weight check FAILED: ${(e.changed as string[]).slice(0, 5).join(', ')}`);
+          if (!e.ok) bar.log(`frozen-weight check FAILED: ${e.changed.slice(0, 5).join(', ')}`);
           break;
         case 'end':
           bar.done();
+          break;
+        default:
           break;
       }
     },
     note: (message) => bar.log(message),
     done: () => bar.done(),
   };
+}
+
+/** `epoch 2/5  loss 0.1234  acc 0.950  val_loss …  1.20s  830 ex/s` */
+function epochLine(e: Extract<TrainEvent, { type: 'epochEnd' }>, epochs: number, examples: number): string {
+  const logs = e.logs;
+  const parts = [
+    `epoch ${e.epoch + 1}/${epochs}`,
+    `loss ${formatNumber(logs.loss)}`,
+    logs.acc !== undefined ? `acc ${formatNumber(logs.acc, 3)}` : '',
+    logs.val_loss !== undefined ? `val_loss ${formatNumber(logs.val_loss)}` : '',
+    logs.val_acc !== undefined ? `val_acc ${formatNumber(logs.val_acc, 3)}` : '',
+    `${(e.ms / 1000).toFixed(2)}s`,
+    examples && e.ms > 0 ? `${formatRate((examples / e.ms) * 1000)} ex/s` : '',
+  ];
+  return parts.filter(Boolean).join('  ');
 }

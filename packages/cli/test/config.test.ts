@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadRunConfig, parseConfigText, resolvePolicy, validateRunConfig } from '../src/config';
-import { CliError } from '../src/errors';
+import { CliError, describeError } from '../src/errors';
 
 let dir: string;
 beforeAll(() => {
@@ -19,8 +19,10 @@ const fail = (value: unknown): string => {
   } catch (e) {
     expect(e).toBeInstanceOf(CliError);
     expect((e as CliError).exitCode).toBe(2);
-    expect((e as CliError).message).not.toContain('\n');
-    return (e as CliError).message;
+    // Messages are formatted once, at the CLI edge: file, path and message from the error's fields.
+    const message = describeError(e).message;
+    expect(message).not.toContain('\n');
+    return message;
   }
   throw new Error('expected a config error');
 };
@@ -34,6 +36,8 @@ const mnist = {
 describe('run config', () => {
   it('fills defaults and resolves paths against the config folder', () => {
     const c = validateRunConfig({ ...mnist, epochs: 2, output: 'out' }, dir);
+    expect(c.dataset.validationSplit).toBe(0.2);
+    expect(c.head).toEqual({});
     expect(c).toMatchObject({
       epochs: 2,
       batchSize: 32,
@@ -110,12 +114,18 @@ describe('run config', () => {
 
   it('reports malformed YAML and JSON with line and column', () => {
     const bad = 'task: image-classification\ndataset:\n  mnist: { digits: [1, 2], perClass: 3\nepochs: 2\n';
-    expect(() => parseConfigText(bad, 'run.yaml')).toThrow(/^run\.yaml:\d+:\d+: malformed YAML: /);
+    const parseFails = (text: string, file: string) => {
+      try {
+        parseConfigText(text, file);
+      } catch (e) {
+        return describeError(e).message;
+      }
+      throw new Error('expected a parse error');
+    };
+    expect(parseFails(bad, 'run.yaml')).toMatch(/^run\.yaml:\d+:\d+: malformed YAML: /);
     const dup = 'epochs: 1\nepochs: 2\n';
-    expect(() => parseConfigText(dup, 'run.yaml')).toThrow(
-      /^run\.yaml:2:1: malformed YAML: Map keys must be unique/,
-    );
-    expect(() => parseConfigText('{"epochs": 2,,}', 'run.json')).toThrow(/^run\.json:1:\d+: malformed JSON/);
+    expect(parseFails(dup, 'run.yaml')).toMatch(/^run\.yaml:2:1: malformed YAML: Map keys must be unique/);
+    expect(parseFails('{"epochs": 2,,}', 'run.json')).toMatch(/^run\.json:1:\d+: malformed JSON/);
   });
 
   it('loads a file from disk', () => {

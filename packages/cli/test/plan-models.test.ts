@@ -20,6 +20,48 @@ describe('frostline plan on real models', () => {
     expect(out.summary.trainableParams).toBeLessThan(out.summary.totalParams);
   });
 
+  it("the seed's ResNet50 case: built-in classifier `fc`, replaced by --num-classes, plans as written", async () => {
+    const dir = tempDir('seed');
+    const { writeFileSync } = await import('node:fs');
+    const seed = join(dir, 'seed.yaml');
+    writeFileSync(seed, "rules:\n  - freeze: '**'\n  - unfreeze: layer4\n  - unfreeze: fc\n");
+    const ten = await runCli(['plan', 'resnet50', '--policy', seed, '--num-classes', '10', '--json']);
+    expect(ten.stderr).toBe('');
+    const out = JSON.parse(ten.stdout);
+    // Keras-layout ResNet50: conv5 (layer4) 14,976,000 trainable (convs with biases, BN gamma/beta)
+    // + a 10-class fc (2048 × 10 + 10 = 20,490).
+    expect(out.summary.trainableParams).toBe(14_996_490);
+    expect(out.stages.map((s: { name: string }) => s.name)).toEqual([
+      'stem',
+      'stage1',
+      'stage2',
+      'stage3',
+      'stage4',
+      'head',
+    ]);
+    expect(out.layers.find((l: { name: string }) => l.name === 'fc')).toMatchObject({
+      params: 20_490,
+      state: 'trainable',
+    });
+    // Without --num-classes the classifier is torchvision's: 1000 classes (2,049,000 parameters).
+    const full = JSON.parse((await runCli(['plan', 'resnet50', '--policy', seed, '--json'])).stdout);
+    expect(full.summary.trainableParams).toBe(14_976_000 + 2_049_000);
+    // The same plan for export: the PyTorch snippet unfreezes the fc parameters.
+    const py = await runCli([
+      'export',
+      '--policy',
+      seed,
+      '--model',
+      'resnet50',
+      '--num-classes',
+      '10',
+      '--to',
+      'pytorch',
+    ]);
+    expect(py.code).toBe(0);
+    expect(py.stdout).toContain('fc');
+  });
+
   it('a folder with model.json (a TF.js layers model saved by @frostline/tfjs)', async () => {
     const tf = await import('@tensorflow/tfjs');
     const { saveModel } = await import('@frostline/tfjs');

@@ -1,3 +1,4 @@
+import type { TrainEvent } from '@frostline/tfjs';
 import { describe, expect, it } from 'vitest';
 import { BufferStream } from '../src/io';
 import { ProgressBar, renderBar } from '../src/progress';
@@ -34,9 +35,10 @@ describe('progress', () => {
   });
 
   it('prints plain lines when not a TTY, JSON lines with json', () => {
-    const events = [
+    const events: TrainEvent[] = [
       {
         type: 'start',
+        loss: 'categoricalCrossentropy',
         epochs: 2,
         initialEpoch: 0,
         examples: 40,

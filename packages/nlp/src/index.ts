@@ -35,6 +35,14 @@ export { buildHead, CLASSIFIER_LAYER, type HeadSpec } from './head';
 export { type EncoderSpec, loadEncoder } from './load-encoder';
 export { onnxParams, readOnnxGraph } from './onnx-params';
 export { cosine, l2normalize, type Pooling, poolHidden } from './pooling';
+export {
+  builtinEncoderNames,
+  ENCODER_REGISTRY,
+  type EncoderEntry,
+  type EncoderSource,
+  findEncoder,
+  type LoadRegisteredEncoderOptions,
+} from './registry';
 export { SENTIMENT_LABELS, sentimentDataset } from './sentiment';
 export { type SplitOptions, seededRandom, stratifiedSplit, subset } from './split';
 export {

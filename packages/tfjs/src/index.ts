@@ -107,3 +107,18 @@ export {
   type TrainResult,
   train,
 } from './train';
+export {
+  type CheckpointReader,
+  DTYPE_BYTES,
+  encodeSafetensors,
+  openCheckpoint,
+  openSafetensors,
+  openShardedCheckpoint,
+  openTorchCheckpoint,
+  type SafetensorsInput,
+  type SaveSafetensorsOptions,
+  saveSafetensors,
+  type WeightData,
+  type WeightDType,
+  type WeightEntry,
+} from './weights';

@@ -1,15 +1,12 @@
 import { exportPlan } from '@frostline/core';
 import type { ParsedCommand } from '../args';
 import type { CliIO } from '../io';
-import { resolveModel } from '../models';
-import { loadPolicyFile, planWithPolicyFile } from '../policy-file';
+import { planForCommand } from '../policy-file';
 
 type ExportCommand = Extract<ParsedCommand, { command: 'export' }>;
 
 export async function exportCommand(cmd: ExportCommand, io: CliIO): Promise<number> {
-  const policy = loadPolicyFile(cmd.policy);
-  const model = await resolveModel(cmd.model);
-  const plan = planWithPolicyFile(model.params, policy, cmd.policy, cmd.epoch);
+  const { model, plan } = await planForCommand(cmd);
   const code = exportPlan(plan, cmd.to, {
     ...(cmd.modelVar ? { modelVar: cmd.modelVar } : {}),
     ...(cmd.lr ? { lr: cmd.lr } : {}),

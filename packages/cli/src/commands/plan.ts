@@ -1,15 +1,12 @@
 import { formatPlan, formatSummaryLine } from '@frostline/core';
 import type { ParsedCommand } from '../args';
 import type { CliIO } from '../io';
-import { resolveModel } from '../models';
-import { loadPolicyFile, planWithPolicyFile } from '../policy-file';
+import { planForCommand } from '../policy-file';
 
 type PlanCommand = Extract<ParsedCommand, { command: 'plan' }>;
 
 export async function planCommand(cmd: PlanCommand, io: CliIO): Promise<number> {
-  const policy = loadPolicyFile(cmd.policy);
-  const model = await resolveModel(cmd.model);
-  const plan = planWithPolicyFile(model.params, policy, cmd.policy, cmd.epoch);
+  const { model, plan } = await planForCommand(cmd);
   if (cmd.flags.json) {
     const out = {
       ok: true,
