@@ -15,7 +15,7 @@ export type NlpModule = typeof FrostlineNlp;
 export type TfModule = typeof Tf;
 
 export type { TextEncoder } from '@frostline/nlp';
-export type { CacheStatus, EpochLogs, TrainEvent, TrainResult } from '@frostline/tfjs';
+export type { CacheStatus, EpochLogs, StreamSource, TrainEvent, TrainResult } from '@frostline/tfjs';
 export type { Backbone, Stage } from '@frostline/vision';
 export type LayersModel = Tf.LayersModel;
 export type Tensor = Tf.Tensor;

@@ -42,9 +42,18 @@ export type ParsedCommand =
       lr?: number;
       numClasses?: number;
       launcher?: 'ddp' | 'fsdp';
+    }
+  | {
+      command: 'cache';
+      flags: GlobalFlags;
+      action: 'ls' | 'clear';
+      /** The feature store's folder (default: FROSTLINE_CACHE_DIR, else the user's cache folder). */
+      dir?: string;
+      /** `clear` only these entries. */
+      keys?: string[];
     };
 
-export const COMMANDS = ['plan', 'train', 'export', 'help'] as const;
+export const COMMANDS = ['plan', 'train', 'export', 'cache', 'help'] as const;
 
 const GLOBAL_OPTIONS = {
   json: { type: 'boolean' },
@@ -78,15 +87,19 @@ const COMMAND_OPTIONS = {
     'num-classes': { type: 'string' },
     launcher: { type: 'string' },
   },
+  cache: {
+    dir: { type: 'string' },
+  },
 } as const;
 
-export const HELP: Record<'main' | 'plan' | 'train' | 'export', string> = {
+export const HELP: Record<'main' | 'plan' | 'train' | 'export' | 'cache', string> = {
   main: `frostline: declarative, verifiable and fast parameter freezing
 
 Usage:
   frostline plan <model> --policy <file> [--format table|markdown|json]
   frostline train --config <run.yaml|json> [--resume <dir>] [--output <dir>]
   frostline export --policy <file> --model <model> --to pytorch|paddle [--launcher ddp|fsdp]
+  frostline cache ls|clear [<key>...] [--dir <folder>]
 
 <model> is a built-in name (a toy model such as mlp-100-50-10, a backbone of @frostline/vision such
 as resnet50 or mobilenet_v2, an encoder of @frostline/nlp such as use-lite; 'frostline help models'
@@ -147,6 +160,16 @@ Options:
       --num-classes <n>  a built-in backbone with a new n-class classifier (fc)
       --launcher <l>     ddp or fsdp (pytorch only): a multi-process training script
       --json             JSON object with the snippet`,
+  cache: `Usage: frostline cache ls|clear [<key>...] [options]
+
+The feature cache keeps the frozen prefix's outputs between runs, so training on the same folder,
+backbone and cut again runs no prefix forward. 'ls' lists its entries (most recently used first),
+'clear' removes them all (or the given keys) and says how much it freed.
+
+Options:
+      --dir <folder>     the cache folder (default: $FROSTLINE_CACHE_DIR, else $XDG_CACHE_HOME/frostline,
+                         else ~/.cache/frostline)
+      --json             JSON output`,
 };
 
 function rewriteParseError(error: unknown, command: string): CliError {
@@ -269,6 +292,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
   if (flags.version) return { command: 'version', flags };
   const v = parsed.values as Record<string, string | undefined>;
   if (name === 'plan') return planCommandLine(v, parsed.positionals, flags);
+  if (name === 'cache') return cacheCommandLine(v, parsed.positionals, flags);
   if (parsed.positionals.length > 0) {
     throw new CliError(
       'USAGE',
@@ -305,6 +329,26 @@ function planCommandLine(v: Values, positionals: string[], flags: GlobalFlags): 
     epoch: intOption(v.epoch, 'epoch', 0),
     ...(maxRows === undefined ? {} : { maxRows }),
     ...numClassesOption(v),
+  };
+}
+
+function cacheCommandLine(v: Values, positionals: string[], flags: GlobalFlags): ParsedCommand {
+  const [action, ...keys] = positionals;
+  if (action !== 'ls' && action !== 'clear') {
+    throw new CliError(
+      action === undefined ? 'MISSING_OPTION' : 'USAGE',
+      `'frostline cache' needs 'ls' or 'clear'${action === undefined ? '' : `, got '${action}'`}; run 'frostline cache --help'`,
+    );
+  }
+  if (action === 'ls' && keys.length > 0) {
+    throw new CliError('USAGE', `'frostline cache ls' takes no keys, got ${keys.join(' ')}`);
+  }
+  return {
+    command: 'cache',
+    flags,
+    action,
+    ...(v.dir === undefined ? {} : { dir: required(v.dir, 'dir', 'cache') }),
+    ...(keys.length > 0 ? { keys } : {}),
   };
 }
 

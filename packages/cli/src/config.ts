@@ -83,6 +83,11 @@ export const RUN_CONFIG_SCHEMA = {
         validationSplit: { ...share, default: 0.2 },
         /** Images are resized to this (default: the backbone's input size). */
         imageSize: { type: 'number', integer: true, min: 8 },
+        /**
+         * imageFolder: read images a batch at a time instead of decoding the folder into memory first.
+         * `auto` streams folders of more than STREAM_THRESHOLD images.
+         */
+        stream: { type: 'oneOf', options: [{ type: 'boolean' }, { type: 'string', enum: ['auto'] }] },
       },
     },
     /** A policy file (relative to the config) or an inline policy. */

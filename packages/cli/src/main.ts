@@ -1,5 +1,6 @@
 import pkg from '../package.json';
 import { HELP, type ParsedCommand, parseCommandLine, scanGlobalFlags } from './args';
+import { cacheCommand } from './commands/cache';
 import { exportCommand } from './commands/export';
 import { planCommand } from './commands/plan';
 import { trainCommand } from './commands/train';
@@ -31,7 +32,10 @@ async function dispatch(cmd: ParsedCommand, io: CliIO): Promise<number> {
     case 'help': {
       const topic = cmd.topic ?? 'main';
       if (!(topic in HELP) && topic !== 'models') {
-        throw new CliError('UNKNOWN_COMMAND', `no help for '${topic}'; topics: plan, train, export, models`);
+        throw new CliError(
+          'UNKNOWN_COMMAND',
+          `no help for '${topic}'; topics: plan, train, export, cache, models`,
+        );
       }
       const text = topic === 'models' ? await modelsHelp() : HELP[topic as keyof typeof HELP];
       io.stdout.write(cmd.flags.json ? `${JSON.stringify({ help: topic, text })}\n` : `${text}\n`);
@@ -43,6 +47,8 @@ async function dispatch(cmd: ParsedCommand, io: CliIO): Promise<number> {
       return exportCommand(cmd, io);
     case 'train':
       return trainCommand(cmd, io);
+    case 'cache':
+      return cacheCommand(cmd, io);
   }
 }
 

@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
-import type { ImageDataset } from '@frostline/vision';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ImageDataset, ImageFolderStream } from '@frostline/vision';
 import { type Backbone, loadVision } from './adapters';
 import type { RunConfig } from './config';
 import { buildBuiltinBackbone, findBuiltinBackbone, unknownModelError } from './models';
@@ -24,10 +25,29 @@ async function loadConfiguredBackbone(config: RunConfig): Promise<Backbone> {
   return vision.loadBackbone(spec.name, { includeTop: false, ...size });
 }
 
+/** Folders of more images than this are streamed when `dataset.stream` is `auto` (the default). */
+export const STREAM_THRESHOLD = 2000;
+
 interface ImageData {
-  data: ImageDataset;
+  data: ImageDataset | ImageFolderStream;
   test?: ImageDataset;
   notes: string[];
+}
+
+/** Image files under `root/<class>/` (a quick count: names only, nothing decoded). */
+function countImages(root: string): number {
+  let n = 0;
+  for (const d of readdirSync(root, { withFileTypes: true })) {
+    if (!d.isDirectory() || d.name.startsWith('.')) continue;
+    for (const f of readdirSync(join(root, d.name))) if (/\.(png|jpe?g|webp)$/i.test(f)) n++;
+  }
+  return n;
+}
+
+/** Whether to stream the configured image folder: as configured, or (auto) above STREAM_THRESHOLD images. */
+function shouldStream(root: string, setting: boolean | 'auto' | undefined): boolean {
+  if (setting === true || setting === false) return setting;
+  return countImages(root) > STREAM_THRESHOLD;
 }
 
 /** MNIST digits or an ImageFolder, preprocessed for `base`. */
@@ -53,12 +73,22 @@ async function readImageData(config: RunConfig, base: Backbone, owned: ImageData
     );
     return { data, ...(test ? { test } : {}), notes };
   }
-  const data = await vision.imageFolder(ds.imageFolder!, {
+  const common = {
     valSplit: ds.validationSplit,
     seed: config.seed,
     backbone: base,
     onWarning: (m: string) => notes.push(m),
-  });
+  };
+  if (shouldStream(ds.imageFolder!, ds.stream)) {
+    const data = await vision.imageFolder(ds.imageFolder!, {
+      ...common,
+      stream: true,
+      batchSize: config.batchSize,
+    });
+    notes.push(`streaming ${data.report.total} images a batch at a time (features go to the feature cache)`);
+    return { data, notes };
+  }
+  const data = await vision.imageFolder(ds.imageFolder!, common);
   owned.push(data);
   const skipped = data.report.skipped.length;
   if (skipped) notes.push(`${skipped} unreadable image${skipped === 1 ? '' : 's'} skipped`);
@@ -66,6 +96,18 @@ async function readImageData(config: RunConfig, base: Backbone, owned: ImageData
 }
 
 const split = (s: { x: TensorSplit['x']; y: TensorSplit['y'] }): TensorSplit => ({ x: s.x, y: s.y });
+
+const isStream = (d: ImageDataset | ImageFolderStream): d is ImageFolderStream =>
+  'stream' in d && d.stream === true;
+
+/** Tensors of an in-memory dataset, or the splits of a streamed one, as `train` takes them. */
+function runData(d: ImageDataset | ImageFolderStream): PreparedTfjsRun['data'] {
+  if (isStream(d)) return { train: d.train, ...(d.validation ? { validation: d.validation } : {}) };
+  return { train: split(d.train), ...(d.validation ? { validation: split(d.validation) } : {}) };
+}
+
+const rowsOf = (s: { x: TensorSplit['x'] } | { size: number }): number =>
+  'size' in s ? s.size : (s.x.shape[0] ?? 0);
 
 /** image-classification: backbone + new head, MNIST or ImageFolder data preprocessed for it. */
 export async function prepareImage(config: RunConfig): Promise<PreparedTfjsRun> {
@@ -82,19 +124,19 @@ export async function prepareImage(config: RunConfig): Promise<PreparedTfjsRun> 
       ...(config.head.pooling !== undefined ? { pooling: config.head.pooling } : {}),
       seed: config.seed,
     });
-    vision.checkCompatible(headed, data);
+    vision.checkCompatible(headed, { classNames: data.classNames, imageShape: data.imageShape });
     return {
       kind: 'tfjs',
       modelName: `${base.name} + head`,
       model: headed.model,
-      data: { train: split(data.train), ...(data.validation ? { validation: split(data.validation) } : {}) },
+      data: runData(data),
       ...(test ? { test: split(test.train) } : {}),
       aliases: (p) => headed.aliases(p),
       stages: headed.stages.map((s) => ({ name: s.name, layers: [...s.layers], aliases: [...s.aliases] })),
       classes,
       counts: {
-        train: data.train.x.shape[0] ?? 0,
-        validation: data.validation?.x.shape[0] ?? 0,
+        train: rowsOf(data.train),
+        validation: data.validation ? rowsOf(data.validation) : 0,
         ...(test ? { test: test.train.x.shape[0] ?? 0 } : {}),
       },
       notes,

@@ -1,5 +1,5 @@
 import type { ParamInfo, Plan, PolicySpec } from '@frostline/core';
-import type { EpochLogs, LayersModel, Tensor, TrainEvent } from './adapters';
+import type { EpochLogs, LayersModel, StreamSource, Tensor, TrainEvent } from './adapters';
 import type { ModelStage } from './models';
 
 /** What a prepare step may use while it works (loading, embedding). */
@@ -24,11 +24,14 @@ interface PreparedBase {
   dispose(): void | Promise<void>;
 }
 
-/** A model and tensors for @frostline/tfjs `train` (image runs). */
+/** A split read a batch at a time (a streamed image folder): what @frostline/tfjs' `train` takes as a stream. */
+export type StreamSplit = StreamSource;
+
+/** A model and tensors (or streams) for @frostline/tfjs `train` (image runs). */
 export interface PreparedTfjsRun extends PreparedBase {
   kind: 'tfjs';
   model: LayersModel;
-  data: { train: TensorSplit; validation?: TensorSplit };
+  data: { train: TensorSplit; validation?: TensorSplit } | { train: StreamSplit; validation?: StreamSplit };
   /** Held-out test split, evaluated after training when present. */
   test?: TensorSplit;
   aliases?: (p: ParamInfo) => string[];

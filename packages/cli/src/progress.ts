@@ -26,6 +26,10 @@ export interface ProgressState {
   acc?: number;
   examplesPerSec?: number;
   note?: string;
+  /** What the second bar counts (default `batch`; `features` while the frozen prefix's outputs are extracted). */
+  label?: string;
+  /** Unit of the rate (default `ex/s`). */
+  rateUnit?: string;
 }
 
 const BLOCKS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
@@ -109,12 +113,12 @@ export class ProgressBar {
     const ep = `epoch ${String(s.epoch + 1).padStart(String(s.epochs).length)}/${s.epochs} ${cyan(renderBar(epochsDone / s.epochs, this.width))}`;
     const batch =
       s.batches !== undefined
-        ? `batch ${String(s.batch ?? 0).padStart(String(s.batches).length)}/${s.batches} ${cyan(renderBar((s.batch ?? 0) / s.batches, this.width))}`
+        ? `${s.label ?? 'batch'} ${String(s.batch ?? 0).padStart(String(s.batches).length)}/${s.batches} ${cyan(renderBar((s.batch ?? 0) / s.batches, this.width))}`
         : '';
     const stats = [
       s.loss !== undefined ? `loss ${formatNumber(s.loss)}` : '',
       s.acc !== undefined ? `acc ${formatNumber(s.acc, 3)}` : '',
-      s.examplesPerSec !== undefined ? dim(`${formatRate(s.examplesPerSec)} ex/s`) : '',
+      s.examplesPerSec !== undefined ? dim(`${formatRate(s.examplesPerSec)} ${s.rateUnit ?? 'ex/s'}`) : '',
       s.note ? dim(s.note) : '',
     ]
       .filter(Boolean)

@@ -58,6 +58,7 @@ export function createTrainProgress(opts: TrainProgressOptions): TrainProgress {
   let epochs = 1;
   let batches: number | undefined;
   let examples = 0;
+  const extracted = { split: '', quarter: 0 };
   return {
     onEvent(e) {
       switch (e.type) {
@@ -84,6 +85,9 @@ export function createTrainProgress(opts: TrainProgressOptions): TrainProgress {
         }
         case 'cache':
           if (e.status !== 'hit') bar.log(`activation cache ${e.status}: ${e.reason}`);
+          break;
+        case 'extract':
+          extractProgress(bar, e, epochs, extracted);
           break;
         case 'epochStart':
           bar.update({ epoch: e.epoch, epochs, batch: 0, ...(batches ? { batches } : {}) }, true);
@@ -115,6 +119,45 @@ export function createTrainProgress(opts: TrainProgressOptions): TrainProgress {
     note: (message) => bar.log(message),
     done: () => bar.done(),
   };
+}
+
+/**
+ * The frozen prefix's one pass over the data: a live bar with images/s and ETA on a TTY; elsewhere a
+ * line at each quarter (when the total is known), so CI logs show a long extraction moving.
+ */
+function extractProgress(
+  bar: ProgressBar,
+  e: Extract<TrainEvent, { type: 'extract' }>,
+  epochs: number,
+  logged: { split: string; quarter: number },
+): void {
+  const eta =
+    e.total !== undefined && e.examplesPerSec > 0
+      ? Math.max(0, (e.total - e.rows) / e.examplesPerSec)
+      : undefined;
+  const etaText =
+    eta !== undefined ? `ETA ${eta < 90 ? `${eta.toFixed(0)}s` : `${(eta / 60).toFixed(1)} min`}` : '';
+  if (bar.isTTY) {
+    bar.update({
+      epoch: e.epoch,
+      epochs,
+      batch: e.rows,
+      ...(e.total !== undefined ? { batches: e.total } : {}),
+      label: `frozen features (${e.split})`,
+      examplesPerSec: e.examplesPerSec,
+      rateUnit: 'img/s',
+      note: etaText,
+    });
+    return;
+  }
+  if (e.total === undefined || e.total === 0) return;
+  if (logged.split !== e.split) Object.assign(logged, { split: e.split, quarter: 0 });
+  const quarter = Math.floor((e.rows / e.total) * 4);
+  if (quarter <= logged.quarter) return;
+  logged.quarter = quarter;
+  bar.log(
+    `frozen features (${e.split}): ${e.rows}/${e.total} (${formatRate(e.examplesPerSec)} img/s${etaText && e.rows < e.total ? `, ${etaText}` : ''})`,
+  );
 }
 
 /** `epoch 2/5  loss 0.1234  acc 0.950  val_loss …  1.20s  830 ex/s` */

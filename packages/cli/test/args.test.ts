@@ -62,7 +62,7 @@ describe('parseCommandLine', () => {
 
   it('rejects bad usage with one actionable line (exit 2)', () => {
     expect(err(['plna']).message).toBe(
-      "unknown command 'plna' (did you mean 'plan'?); commands: plan, train, export, help",
+      "unknown command 'plna' (did you mean 'plan'?); commands: plan, train, export, cache, help",
     );
     expect(err(['plan', 'x', '--polcy', 'p']).message).toBe(
       "unknown option '--polcy' for 'frostline plan'; run 'frostline plan --help'",

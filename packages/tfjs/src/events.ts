@@ -63,7 +63,7 @@ export type TrainEvent =
       metrics: Record<string, number>;
       examplesPerSec: number;
       /** Examples trained on so far this epoch, and per epoch when known (a stream's first pass may not know). */
-      examplesSeen: number;
+      examplesSeen?: number;
       examplesTotal?: number;
     }
   | {

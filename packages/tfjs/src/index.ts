@@ -50,7 +50,6 @@ export type {
   TrainEvent,
   TrainListener,
 } from './events';
-export { ensureDirSync } from './fs-safe';
 export {
   type ExtractProgress,
   extractToStore,
@@ -72,6 +71,7 @@ export {
   type FeatureStoreOptions,
   type StoreEntryInfo,
 } from './feature-store/store';
+export { ensureDirSync } from './fs-safe';
 export {
   fileSystemIO,
   loadModel,
