@@ -2,6 +2,7 @@ import type { Backbone } from './backbone';
 import { type ImageDataset, makeSplit } from './dataset';
 import { VisionError } from './errors';
 import { decodeImageRaw, type RawImage, sizeOf } from './image';
+import { nodeImport } from './peers';
 import { createRng, shuffleInPlace } from './random';
 
 export interface ImageFolderOptions {
@@ -52,7 +53,10 @@ const DEFAULT_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp'];
  * are skipped with a warning and listed in `report.skipped` (or throw in strict mode).
  */
 export async function imageFolder(root: string, opts: ImageFolderOptions = {}): Promise<ImageFolderDataset> {
-  const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
+  const [fs, path] = await Promise.all([
+    nodeImport<typeof import('node:fs/promises')>('node:fs/promises'),
+    nodeImport<typeof import('node:path')>('node:path'),
+  ]);
   const valSplit = opts.valSplit ?? 0.2;
   if (!(valSplit >= 0 && valSplit < 1)) {
     throw new VisionError('INVALID_OPTION', `imageFolder: valSplit must be in [0, 1), got ${valSplit}`);

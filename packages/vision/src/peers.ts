@@ -1,9 +1,16 @@
 import { VisionError } from './errors';
 
+/**
+ * `import()` through a variable specifier with bundler-ignore hints: browser bundles never try to
+ * resolve Node built-ins or Node-only peers (sharp), and those load only when a Node feature runs.
+ */
+export const nodeImport = <T>(specifier: string): Promise<T> =>
+  import(/* @vite-ignore */ /* webpackIgnore: true */ specifier) as Promise<T>;
+
 /** CommonJS `require` usable from both builds (ESM via createRequire, CJS natively). */
 export async function nodeRequire(): Promise<NodeJS.Require> {
   try {
-    const { createRequire } = await import('node:module');
+    const { createRequire } = await nodeImport<typeof import('node:module')>('node:module');
     return createRequire(import.meta.url);
   } catch {
     throw new VisionError(
@@ -59,7 +66,7 @@ let sharpPromise: Promise<SharpFactory> | undefined;
 
 /** sharp (optional peer) for decoding and resizing images in Node. */
 export function loadSharp(): Promise<SharpFactory> {
-  sharpPromise ??= import('sharp').then(
+  sharpPromise ??= nodeImport<unknown>('sharp').then(
     (m) => ((m as { default?: SharpFactory }).default ?? m) as SharpFactory,
     (err) => {
       sharpPromise = undefined;
