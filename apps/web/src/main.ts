@@ -1,0 +1,463 @@
+import './styles.css';
+import type { TrainEvent } from '@frostline/tfjs';
+import * as tf from '@tensorflow/tfjs';
+import { chooseBackend, describeBackend } from './backend';
+import { activeClasses, checkClasses, splitClasses, toTensors } from './dataset';
+import * as db from './db';
+import { byId, fill, h, pct } from './dom';
+import { downloadModel, downloadPolicy, downloadSnippet } from './downloads';
+import { describeError, StudioError } from './errors';
+import { evaluate } from './evaluate';
+import { imageTensor, readImageFile } from './images';
+import { buildModel, paramsOf, restoreWeights, type StudioModel, snapshotWeights } from './model';
+import { checkPolicy, DEFAULT_POLICY, PRESETS } from './policy';
+import { INPUT_SIZES, newId, newProject, type Project, type Settings } from './project';
+import { exportProjectFile, importProjectFile } from './project-file';
+import { renderPolicy } from './ui-policy';
+import { classCard, thumbUrl } from './ui-classes';
+import { lineChart } from './charts';
+import { confusionTable, epochTable, predictionRow } from './ui-results';
+import { predict, runTraining } from './trainer';
+import { setStatus, showError } from './status';
+
+interface State {
+  project: Project;
+  /** The model the plan is shown for (and, once trained, predicts with). */
+  model?: StudioModel;
+  modelKey?: string;
+  /** Set when `model` holds trained weights. */
+  trained: boolean;
+  classMsgs: Map<string, string[]>;
+  abort?: AbortController;
+  busy: boolean;
+}
+
+const state: State = { project: newProject(DEFAULT_POLICY), trained: false, classMsgs: new Map(), busy: false };
+let modelBuild: Promise<void> = Promise.resolve();
+
+// ---------- persistence ----------
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
+function scheduleSave(): void {
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(() => {
+    db.saveProject(state.project)
+      .then(() => {
+        byId('project-saved').textContent = `saved ${new Date().toLocaleTimeString()}`;
+        return refreshProjectList();
+      })
+      .catch((e) => showError(e, 'Could not save the project in this browser: '));
+  }, 400);
+}
+
+async function refreshProjectList(): Promise<void> {
+  const list = await db.listProjects();
+  const sel = byId<HTMLSelectElement>('project-list');
+  fill(sel, ...list.map((p) => h('option', { value: p.id, selected: p.id === state.project.id }, p.name || '(unnamed)')));
+}
+
+// ---------- model & plan ----------
+const modelKeyOf = (p: Project) => `${p.settings.inputSize}|${Math.max(2, activeClasses(p.classes).length)}`;
+
+function disposeModel(): void {
+  try {
+    state.model?.headed.model.dispose();
+  } catch {
+    // Shared layers may already be released; nothing else holds them.
+  }
+  state.model = undefined;
+  state.modelKey = undefined;
+  state.trained = false;
+}
+
+/** (Re)build the model the plan table describes when the input size or class count changed. */
+function ensureModel(): Promise<void> {
+  modelBuild = modelBuild.then(async () => {
+    const key = modelKeyOf(state.project);
+    if (state.modelKey === key) return;
+    disposeModel();
+    const names = activeClasses(state.project.classes).map((c, i) => c.name.trim() || `class ${i + 1}`);
+    while (names.length < 2) names.push(`class ${names.length + 1}`);
+    setStatus(`Loading MobileNetV2 at ${state.project.settings.inputSize}×${state.project.settings.inputSize}…`);
+    state.model = await buildModel(state.project.settings.inputSize, names, state.project.settings.seed);
+    state.modelKey = key;
+    const saved = state.project.trained;
+    if (saved && saved.inputSize === state.project.settings.inputSize && saved.classNames.length === names.length) {
+      state.model.classNames = [...saved.classNames];
+      state.trained = restoreWeights(state.model, saved) === saved.tensors.length;
+    }
+    setStatus(
+      state.trained
+        ? `Model ready; trained weights for ${saved!.classNames.join(', ')} restored from the project.`
+        : 'Model ready. Name your classes and add images.',
+      'ok',
+    );
+  });
+  return modelBuild.then(updatePolicy).catch((e) => showError(e));
+}
+
+function updatePolicy(): void {
+  const params = state.model ? paramsOf(state.model) : undefined;
+  renderPolicy(state.project.policyText, params, state.model, byId('policy-errors'), byId('plan'), (fixed) => {
+    byId<HTMLTextAreaElement>('policy-editor').value = fixed;
+    state.project.policyText = fixed;
+    scheduleSave();
+    updatePolicy();
+  });
+  byId<HTMLButtonElement>('dl-model').disabled = !state.trained;
+}
+
+// ---------- classes & images ----------
+function renderClasses(): void {
+  const cards = state.project.classes.map((c, i) =>
+    classCard(c, i + 1, state.classMsgs.get(c.id) ?? [], classCallbacks, state.project.classes.length > 1),
+  );
+  fill(byId('classes'), ...cards);
+}
+
+function classesChanged(): void {
+  renderClasses();
+  scheduleSave();
+  void ensureModel();
+}
+
+const classCallbacks = {
+  rename(c: Project['classes'][number], name: string) {
+    c.name = name.trim();
+    classesChanged();
+  },
+  async addFiles(c: Project['classes'][number], files: File[]) {
+    const label = c.name || `class ${state.project.classes.indexOf(c) + 1}`;
+    const errors: string[] = [];
+    let added = 0;
+    setStatus(`Reading ${files.length} file${files.length === 1 ? '' : 's'} for ${label}…`);
+    for (const f of files) {
+      try {
+        c.images.push(await readImageFile(f));
+        added++;
+      } catch (e) {
+        const d = describeError(e);
+        errors.push(`${d.message}${d.hint ? ` — ${d.hint}` : ''}`);
+      }
+    }
+    state.classMsgs.set(c.id, errors);
+    classesChanged();
+    if (errors.length) {
+      setStatus(`${label}: added ${added}, refused ${errors.length}: ${errors.join('; ')}`, 'error');
+    } else setStatus(`${label}: added ${added} image${added === 1 ? '' : 's'} (${c.images.length} in all).`, 'ok');
+  },
+  removeImage(c: Project['classes'][number], img: Project['classes'][number]['images'][number]) {
+    c.images = c.images.filter((x) => x !== img);
+    classesChanged();
+  },
+  removeClass(c: Project['classes'][number]) {
+    state.project.classes = state.project.classes.filter((x) => x !== c);
+    classesChanged();
+  },
+};
+
+// ---------- training ----------
+async function trainAction(): Promise<void> {
+  if (state.busy) return;
+  const p = state.project;
+  const classes = activeClasses(p.classes);
+  try {
+    checkClasses(p.classes);
+  } catch (e) {
+    showError(e, 'Cannot train yet: ');
+    return;
+  }
+  await modelBuild;
+  const check = checkPolicy(p.policyText, state.model ? paramsOf(state.model) : undefined);
+  if (!check.ok) {
+    setStatus(`Cannot train: the policy is invalid — ${check.message}`, 'error');
+    return;
+  }
+  state.busy = true;
+  state.abort = new AbortController();
+  byId<HTMLButtonElement>('train').disabled = true;
+  byId<HTMLButtonElement>('abort').disabled = false;
+  const owned: tf.Tensor[] = [];
+  try {
+    const backend = await chooseBackend(p.settings.backend);
+    byId('backend').textContent = describeBackend(backend);
+    console.info(`frostline studio: TF.js backend ${describeBackend(backend)}`);
+    const names = classes.map((c) => c.name.trim());
+    disposeModel();
+    setStatus('Loading MobileNetV2…');
+    const model = await buildModel(p.settings.inputSize, names, p.settings.seed);
+    state.model = model;
+    state.modelKey = modelKeyOf(p);
+    const params = paramsOf(model);
+    const planCheck = checkPolicy(p.policyText, params);
+    if (!planCheck.ok) throw new StudioError('BAD_SETTING', planCheck.message);
+    const split = splitClasses(classes, p.settings.heldOut, p.settings.seed);
+    const total = split.train.length + split.heldOut.length;
+    const progress = (n: number) => setStatus(`Decoding images ${n}/${total}…`);
+    const tr = await toTensors(split.train, p.settings.inputSize, names.length, progress);
+    owned.push(tr.x, tr.y);
+    const ho = await toTensors(split.heldOut, p.settings.inputSize, names.length, (n) => progress(split.train.length + n));
+    owned.push(ho.x, ho.y);
+    const xTrain = model.headed.preprocess(tr.x);
+    const xHeld = model.headed.preprocess(ho.x);
+    owned.push(xTrain, xHeld);
+    const view = trainingView(p.settings);
+    const run = await runTraining({
+      model,
+      policy: planCheck.plan.policy,
+      plan: planCheck.plan,
+      data: { train: { x: xTrain, y: tr.y }, validation: { x: xHeld, y: ho.y } },
+      settings: p.settings,
+      signal: state.abort.signal,
+      onEvent: view,
+    });
+    const f = run.frozen;
+    byId('fingerprints').textContent =
+      f.changed.length === 0
+        ? `verified unchanged: ${f.checked} frozen tensors bit-identical (fingerprint ${f.before} before, ${f.after} after)`
+        : `CHANGED: ${f.changed.length} of ${f.checked} frozen tensors (${f.changed.slice(0, 5).join(', ')})`;
+    byId('fingerprints').dataset.ok = String(f.changed.length === 0 && f.before === f.after);
+    const probs = predict(model, ho.x, p.settings.batchSize);
+    const ev = evaluate(
+      split.heldOut.map((s) => s.label),
+      probs,
+      names.length,
+    );
+    byId('val-accuracy').textContent = `${pct(ev.accuracy)} (${ev.perClass.reduce((a, c) => a + c.correct, 0)}/${ev.total})`;
+    byId('val-accuracy').dataset.value = String(ev.accuracy);
+    fill(byId('confusion'), confusionTable(ev, names));
+    state.trained = true;
+    p.trained = snapshotWeights(model, new Set(run.plan.trainableNames()), p.policyText);
+    scheduleSave();
+    updatePolicy();
+    setStatus(
+      `Trained ${run.result.history.length} epoch${run.result.history.length === 1 ? '' : 's'} on ${backend.name} in ${(run.result.timing.totalMs / 1000).toFixed(1)} s: held-out accuracy ${pct(ev.accuracy)}.`,
+      'ok',
+    );
+  } catch (e) {
+    if (state.abort?.signal.aborted) setStatus('Training stopped. The model keeps the weights of the last finished batch.', 'info');
+    else showError(e, 'Training failed: ');
+  } finally {
+    for (const t of owned) t.dispose();
+    state.busy = false;
+    byId<HTMLButtonElement>('train').disabled = false;
+    byId<HTMLButtonElement>('abort').disabled = true;
+  }
+}
+
+/** Progress bar, cache status, per-epoch table and charts, fed by the trainer's events. */
+function trainingView(s: Settings): (e: TrainEvent) => void {
+  const bar = byId<HTMLProgressElement>('progress');
+  const history: Parameters<typeof lineChart>[1][number][] = [];
+  const cache = new Map<number, string>();
+  const ms = new Map<number, number>();
+  let batches = 1;
+  fill(byId('charts'));
+  fill(byId('epochs'));
+  byId('fingerprints').textContent = '–';
+  byId('val-accuracy').textContent = '–';
+  return (e) => {
+    if (e.type === 'start') {
+      batches = e.batches;
+      setStatus(`Training ${e.examples} images (${e.validationExamples} held out) for ${s.epochs} epochs on ${e.backend}…`);
+    } else if (e.type === 'cache') {
+      const text = `${e.status}${e.status === 'hit' ? '' : ` — ${e.reason}`}${e.cutLayer ? ` (frozen prefix: ${e.prefixLayers} layers up to ${e.cutLayer}, ${Math.round(e.ms)} ms)` : ''}`;
+      cache.set(e.epoch, e.status);
+      byId('cache').textContent = `epoch ${e.epoch + 1}: ${text}`;
+      byId('cache').dataset.status = e.status;
+    } else if (e.type === 'batchEnd') {
+      bar.value = (e.epoch + (e.batch + 1) / batches) / s.epochs;
+    } else if (e.type === 'epochEnd') {
+      history.push(e.logs);
+      ms.set(e.epoch, e.ms);
+      bar.value = (e.epoch + 1) / s.epochs;
+      fill(byId('charts'), lineChart('Loss', history, 'loss'), lineChart('Accuracy', history, 'acc'));
+      fill(byId('epochs'), epochTable(history, cache, ms));
+      setStatus(`Epoch ${e.epoch + 1}/${e.epochs}: loss ${e.logs.loss.toFixed(4)}, held-out accuracy ${pct(e.logs.val_acc)}`);
+    } else if (e.type === 'verify' && !e.ok) {
+      byId('fingerprints').textContent = `CHANGED during epoch ${e.epoch + 1}: ${e.changed.slice(0, 5).join(', ')}`;
+    }
+  };
+}
+
+// ---------- prediction ----------
+async function predictAction(files: File[]): Promise<void> {
+  const out = byId('prediction');
+  if (!state.trained || !state.model) {
+    showError(new StudioError('NOT_TRAINED', 'there is no trained model yet', 'train first, then predict'));
+    return;
+  }
+  const m = state.model;
+  const rows: HTMLElement[] = [];
+  for (const f of files) {
+    try {
+      const img = await readImageFile(f);
+      const x = await imageTensor(img, m.inputSize);
+      const batch = x.expandDims(0) as tf.Tensor4D;
+      const [probs] = predict(m, batch, 1);
+      x.dispose();
+      batch.dispose();
+      rows.push(predictionRow(f.name, thumbUrl(img), probs!, m.classNames));
+    } catch (e) {
+      const d = describeError(e);
+      rows.push(h('p', { class: 'msgs', role: 'alert' }, `${d.message}${d.hint ? ` — ${d.hint}` : ''}`));
+    }
+  }
+  fill(out, ...rows);
+  setStatus(`Predicted ${files.length} image${files.length === 1 ? '' : 's'}.`, 'ok');
+}
+
+// ---------- projects ----------
+function showProject(p: Project): void {
+  state.project = p;
+  state.classMsgs.clear();
+  disposeModel();
+  byId<HTMLInputElement>('project-name').value = p.name;
+  byId<HTMLTextAreaElement>('policy-editor').value = p.policyText;
+  for (const k of ['epochs', 'batchSize', 'learningRate', 'heldOut', 'inputSize', 'backend'] as const) {
+    byId<HTMLInputElement>(`set-${k}`).value = String(p.settings[k]);
+  }
+  fill(byId('confusion'));
+  fill(byId('prediction'));
+  renderClasses();
+  void ensureModel();
+  void refreshProjectList();
+}
+
+function bindProjectBar(): void {
+  byId('project-name').addEventListener('change', (e) => {
+    state.project.name = (e.target as HTMLInputElement).value.trim() || 'My project';
+    scheduleSave();
+  });
+  byId('project-list').addEventListener('change', async (e) => {
+    const p = await db.loadProject((e.target as HTMLSelectElement).value);
+    if (p) showProject(p);
+  });
+  byId('project-new').addEventListener('click', () => showProject(newProject(DEFAULT_POLICY)));
+  byId('project-export').addEventListener('click', () => {
+    const url = URL.createObjectURL(exportProjectFile(state.project));
+    const a = h('a', { href: url, download: `${state.project.name.replace(/[^\w.-]+/g, '_') || 'project'}.frostline.json` });
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  });
+  byId('project-import').addEventListener('change', async (e) => {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file) return;
+    try {
+      const p = await importProjectFile(file);
+      p.id = newId(); // an import never overwrites a saved project
+      showProject(p);
+      scheduleSave();
+      setStatus(`Imported "${p.name}".`, 'ok');
+    } catch (err) {
+      showError(err);
+    }
+  });
+  byId('project-delete').addEventListener('click', async () => {
+    await db.deleteProject(state.project.id).catch((e) => showError(e));
+    showProject(newProject(DEFAULT_POLICY));
+  });
+}
+
+function bindSettings(): void {
+  const size = byId<HTMLSelectElement>('set-inputSize');
+  fill(size, ...INPUT_SIZES.map((s) => h('option', { value: s }, `${s}×${s}`)));
+  const numeric = { epochs: [1, 500, true], batchSize: [1, 512, true], learningRate: [1e-6, 1, false], heldOut: [0.05, 0.5, false] } as const;
+  for (const [k, [lo, hi, int]] of Object.entries(numeric) as Array<[keyof typeof numeric, readonly [number, number, boolean]]>) {
+    byId(`set-${k}`).addEventListener('change', (e) => {
+      const input = e.target as HTMLInputElement;
+      const v = Number(input.value);
+      if (!Number.isFinite(v) || v < lo || v > hi || (int && !Number.isInteger(v))) {
+        setStatus(`${k} must be ${int ? 'a whole number' : 'a number'} from ${lo} to ${hi}; kept ${state.project.settings[k]}.`, 'error');
+        input.value = String(state.project.settings[k]);
+        return;
+      }
+      state.project.settings[k] = v;
+      scheduleSave();
+    });
+  }
+  size.addEventListener('change', () => {
+    state.project.settings.inputSize = Number(size.value);
+    scheduleSave();
+    void ensureModel();
+  });
+  byId<HTMLSelectElement>('set-backend').addEventListener('change', (e) => {
+    state.project.settings.backend = (e.target as HTMLSelectElement).value as Settings['backend'];
+    scheduleSave();
+  });
+}
+
+function bindPolicy(): void {
+  const editor = byId<HTMLTextAreaElement>('policy-editor');
+  let t: ReturnType<typeof setTimeout> | undefined;
+  editor.addEventListener('input', () => {
+    clearTimeout(t);
+    t = setTimeout(() => {
+      state.project.policyText = editor.value;
+      scheduleSave();
+      updatePolicy();
+    }, 150);
+  });
+  fill(
+    byId('presets'),
+    ...Object.values(PRESETS).map((preset) =>
+      h('button', {
+        type: 'button',
+        onclick: () => {
+          editor.value = preset.text;
+          state.project.policyText = preset.text;
+          scheduleSave();
+          updatePolicy();
+        },
+      }, preset.label),
+    ),
+  );
+}
+
+async function boot(): Promise<void> {
+  bindProjectBar();
+  bindSettings();
+  bindPolicy();
+  byId('add-class').addEventListener('click', () => {
+    state.project.classes.push({ id: newId(), name: '', images: [] });
+    classesChanged();
+    byId(`class-name-${state.project.classes.length}`).focus();
+  });
+  byId('train').addEventListener('click', () => void trainAction());
+  byId('abort').addEventListener('click', () => state.abort?.abort());
+  byId('predict-files').addEventListener('change', (e) => {
+    const input = e.target as HTMLInputElement;
+    void predictAction([...(input.files ?? [])]).finally(() => {
+      input.value = '';
+    });
+  });
+  byId('dl-model').addEventListener('click', () => {
+    if (state.model && state.trained) void downloadModel(state.model.headed.model, 'frostline-model').catch((e) => showError(e));
+  });
+  byId('dl-policy').addEventListener('click', () => downloadPolicy(state.project.policyText));
+  for (const target of ['pytorch', 'paddle'] as const) {
+    byId(`dl-${target}`).addEventListener('click', () => {
+      const check = checkPolicy(state.project.policyText, state.model ? paramsOf(state.model) : undefined);
+      if (check.ok) downloadSnippet(check.plan, target);
+      else setStatus(`Fix the policy first: ${check.message}`, 'error');
+    });
+  }
+  const params = new URLSearchParams(location.search);
+  let project = newProject(DEFAULT_POLICY);
+  const saved = await db.listProjects().catch(() => []);
+  if (saved[0] && !params.has('fresh')) project = (await db.loadProject(saved[0].id)) ?? project;
+  const forced = params.get('backend');
+  if (forced === 'webgl' || forced === 'wasm' || forced === 'cpu') project.settings.backend = forced;
+  const size = Number(params.get('size'));
+  if ((INPUT_SIZES as readonly number[]).includes(size)) project.settings.inputSize = size;
+  try {
+    const backend = await chooseBackend(project.settings.backend);
+    byId('backend').textContent = describeBackend(backend);
+  } catch (e) {
+    showError(e);
+  }
+  showProject(project);
+}
+
+void boot().catch((e) => showError(e, 'The app could not start: '));
