@@ -36,7 +36,9 @@ async function activate(name: BackendInUse['name']): Promise<string | undefined>
     },
   });
   if (name !== 'wasm') return undefined;
-  const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? `${wasm.getThreadsCount()} threads` : '1 thread';
+  const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')
+    ? `${wasm.getThreadsCount()} threads`
+    : '1 thread';
   return `${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'SIMD' : 'no SIMD'}, ${threads}; ${choice.kernelsRegistered.length} frostline gradient kernels`;
 }
 

@@ -36,10 +36,15 @@ export function checkClasses(classes: readonly ClassRecord[]): void {
     }
     seen.set(key, i);
   }
+  const empty = used.find((x) => x.c.images.length === 0);
+  if (empty) {
+    throw new StudioError(
+      'EMPTY_CLASS',
+      `class "${empty.name}" has no images`,
+      'add images to it, or remove the class',
+    );
+  }
   for (const { c, name } of used) {
-    if (c.images.length === 0) {
-      throw new StudioError('EMPTY_CLASS', `class "${name}" has no images`, 'add images to it, or remove the class');
-    }
     if (c.images.length < 2) {
       throw new StudioError(
         'TOO_FEW_IMAGES',

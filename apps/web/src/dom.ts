@@ -38,4 +38,5 @@ export function download(name: string, data: BlobPart, type = 'application/octet
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export const pct = (x: number | undefined) => (x == null || Number.isNaN(x) ? '–' : `${(x * 100).toFixed(1)}%`);
+export const pct = (x: number | undefined) =>
+  x == null || Number.isNaN(x) ? '–' : `${(x * 100).toFixed(1)}%`;

@@ -6,7 +6,8 @@ import { download } from './dom';
 export async function downloadModel(model: tf.LayersModel, baseName: string): Promise<void> {
   await model.save(
     tf.io.withSaveHandler(async (a) => {
-      const weightData = a.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(a.weightData);
+      const weightData =
+        a.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(a.weightData);
       const json = {
         modelTopology: a.modelTopology,
         format: 'layers-model',

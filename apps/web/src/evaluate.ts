@@ -12,12 +12,21 @@ export const argmax = (p: ArrayLike<number>) => {
   return best;
 };
 
-export function evaluate(labels: readonly number[], probs: readonly ArrayLike<number>[], numClasses: number): Evaluation {
+export function evaluate(
+  labels: readonly number[],
+  probs: readonly ArrayLike<number>[],
+  numClasses: number,
+): Evaluation {
   const matrix = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
   labels.forEach((t, i) => {
     matrix[t]![argmax(probs[i]!)]!++;
   });
   const perClass = matrix.map((row, c) => ({ correct: row[c]!, total: row.reduce((a, b) => a + b, 0) }));
   const correct = perClass.reduce((a, p) => a + p.correct, 0);
-  return { matrix, perClass, accuracy: labels.length ? correct / labels.length : Number.NaN, total: labels.length };
+  return {
+    matrix,
+    perClass,
+    accuracy: labels.length ? correct / labels.length : Number.NaN,
+    total: labels.length,
+  };
 }

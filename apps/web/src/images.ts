@@ -26,9 +26,12 @@ export function sniffImageType(b: Uint8Array): Kind | undefined {
 export function headerSize(b: Uint8Array, kind: Kind): { width: number; height: number } | undefined {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const ok = (n: number) => b.byteLength >= n;
-  if (kind === 'png' && ok(24)) return { width: v.getUint32(16), height: v.getUint32(20) };
+  if (kind === 'png' && ok(24) && String.fromCharCode(...b.subarray(12, 16)) === 'IHDR') {
+    return { width: v.getUint32(16), height: v.getUint32(20) };
+  }
   if (kind === 'gif' && ok(10)) return { width: v.getUint16(6, true), height: v.getUint16(8, true) };
-  if (kind === 'bmp' && ok(26)) return { width: v.getInt32(18, true), height: Math.abs(v.getInt32(22, true)) };
+  if (kind === 'bmp' && ok(26))
+    return { width: v.getInt32(18, true), height: Math.abs(v.getInt32(22, true)) };
   if (kind === 'jpeg') {
     // Walk the segments up to the first start-of-frame marker (SOF0..SOF15 except DHT/JPG/DAC).
     let i = 2;

@@ -1,7 +1,8 @@
 import './styles.css';
 import type { TrainEvent } from '@frostline/tfjs';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { chooseBackend, describeBackend } from './backend';
+import { lineChart } from './charts';
 import { activeClasses, checkClasses, splitClasses, toTensors } from './dataset';
 import * as db from './db';
 import { byId, fill, h, pct } from './dom';
@@ -13,12 +14,11 @@ import { buildModel, paramsOf, restoreWeights, type StudioModel, snapshotWeights
 import { checkPolicy, DEFAULT_POLICY, PRESETS } from './policy';
 import { INPUT_SIZES, newId, newProject, type Project, type Settings } from './project';
 import { exportProjectFile, importProjectFile } from './project-file';
-import { renderPolicy } from './ui-policy';
-import { classCard, thumbUrl } from './ui-classes';
-import { lineChart } from './charts';
-import { confusionTable, epochTable, predictionRow } from './ui-results';
-import { predict, runTraining } from './trainer';
 import { setStatus, showError } from './status';
+import { predict, runTraining } from './trainer';
+import { classCard, thumbUrl } from './ui-classes';
+import { renderPolicy } from './ui-policy';
+import { confusionTable, epochTable, predictionRow } from './ui-results';
 
 interface State {
   project: Project;
@@ -32,7 +32,12 @@ interface State {
   busy: boolean;
 }
 
-const state: State = { project: newProject(DEFAULT_POLICY), trained: false, classMsgs: new Map(), busy: false };
+const state: State = {
+  project: newProject(DEFAULT_POLICY),
+  trained: false,
+  classMsgs: new Map(),
+  busy: false,
+};
 let modelBuild: Promise<void> = Promise.resolve();
 
 // ---------- persistence ----------
@@ -52,7 +57,12 @@ function scheduleSave(): void {
 async function refreshProjectList(): Promise<void> {
   const list = await db.listProjects();
   const sel = byId<HTMLSelectElement>('project-list');
-  fill(sel, ...list.map((p) => h('option', { value: p.id, selected: p.id === state.project.id }, p.name || '(unnamed)')));
+  fill(
+    sel,
+    ...list.map((p) =>
+      h('option', { value: p.id, selected: p.id === state.project.id }, p.name || '(unnamed)'),
+    ),
+  );
 }
 
 // ---------- model & plan ----------
@@ -77,11 +87,17 @@ function ensureModel(): Promise<void> {
     disposeModel();
     const names = activeClasses(state.project.classes).map((c, i) => c.name.trim() || `class ${i + 1}`);
     while (names.length < 2) names.push(`class ${names.length + 1}`);
-    setStatus(`Loading MobileNetV2 at ${state.project.settings.inputSize}×${state.project.settings.inputSize}…`);
+    setStatus(
+      `Loading MobileNetV2 at ${state.project.settings.inputSize}×${state.project.settings.inputSize}…`,
+    );
     state.model = await buildModel(state.project.settings.inputSize, names, state.project.settings.seed);
     state.modelKey = key;
     const saved = state.project.trained;
-    if (saved && saved.inputSize === state.project.settings.inputSize && saved.classNames.length === names.length) {
+    if (
+      saved &&
+      saved.inputSize === state.project.settings.inputSize &&
+      saved.classNames.length === names.length
+    ) {
       state.model.classNames = [...saved.classNames];
       state.trained = restoreWeights(state.model, saved) === saved.tensors.length;
     }
@@ -97,12 +113,19 @@ function ensureModel(): Promise<void> {
 
 function updatePolicy(): void {
   const params = state.model ? paramsOf(state.model) : undefined;
-  renderPolicy(state.project.policyText, params, state.model, byId('policy-errors'), byId('plan'), (fixed) => {
-    byId<HTMLTextAreaElement>('policy-editor').value = fixed;
-    state.project.policyText = fixed;
-    scheduleSave();
-    updatePolicy();
-  });
+  renderPolicy(
+    state.project.policyText,
+    params,
+    state.model,
+    byId('policy-errors'),
+    byId('plan'),
+    (fixed) => {
+      byId<HTMLTextAreaElement>('policy-editor').value = fixed;
+      state.project.policyText = fixed;
+      scheduleSave();
+      updatePolicy();
+    },
+  );
   byId<HTMLButtonElement>('dl-model').disabled = !state.trained;
 }
 
@@ -143,7 +166,8 @@ const classCallbacks = {
     classesChanged();
     if (errors.length) {
       setStatus(`${label}: added ${added}, refused ${errors.length}: ${errors.join('; ')}`, 'error');
-    } else setStatus(`${label}: added ${added} image${added === 1 ? '' : 's'} (${c.images.length} in all).`, 'ok');
+    } else
+      setStatus(`${label}: added ${added} image${added === 1 ? '' : 's'} (${c.images.length} in all).`, 'ok');
   },
   removeImage(c: Project['classes'][number], img: Project['classes'][number]['images'][number]) {
     c.images = c.images.filter((x) => x !== img);
@@ -195,7 +219,9 @@ async function trainAction(): Promise<void> {
     const progress = (n: number) => setStatus(`Decoding images ${n}/${total}…`);
     const tr = await toTensors(split.train, p.settings.inputSize, names.length, progress);
     owned.push(tr.x, tr.y);
-    const ho = await toTensors(split.heldOut, p.settings.inputSize, names.length, (n) => progress(split.train.length + n));
+    const ho = await toTensors(split.heldOut, p.settings.inputSize, names.length, (n) =>
+      progress(split.train.length + n),
+    );
     owned.push(ho.x, ho.y);
     const xTrain = model.headed.preprocess(tr.x);
     const xHeld = model.headed.preprocess(ho.x);
@@ -222,7 +248,8 @@ async function trainAction(): Promise<void> {
       probs,
       names.length,
     );
-    byId('val-accuracy').textContent = `${pct(ev.accuracy)} (${ev.perClass.reduce((a, c) => a + c.correct, 0)}/${ev.total})`;
+    byId('val-accuracy').textContent =
+      `${pct(ev.accuracy)} (${ev.perClass.reduce((a, c) => a + c.correct, 0)}/${ev.total})`;
     byId('val-accuracy').dataset.value = String(ev.accuracy);
     fill(byId('confusion'), confusionTable(ev, names));
     state.trained = true;
@@ -234,7 +261,8 @@ async function trainAction(): Promise<void> {
       'ok',
     );
   } catch (e) {
-    if (state.abort?.signal.aborted) setStatus('Training stopped. The model keeps the weights of the last finished batch.', 'info');
+    if (state.abort?.signal.aborted)
+      setStatus('Training stopped. The model keeps the weights of the last finished batch.', 'info');
     else showError(e, 'Training failed: ');
   } finally {
     for (const t of owned) t.dispose();
@@ -258,7 +286,9 @@ function trainingView(s: Settings): (e: TrainEvent) => void {
   return (e) => {
     if (e.type === 'start') {
       batches = e.batches;
-      setStatus(`Training ${e.examples} images (${e.validationExamples} held out) for ${s.epochs} epochs on ${e.backend}…`);
+      setStatus(
+        `Training ${e.examples} images (${e.validationExamples} held out) for ${s.epochs} epochs on ${e.backend}…`,
+      );
     } else if (e.type === 'cache') {
       const text = `${e.status}${e.status === 'hit' ? '' : ` — ${e.reason}`}${e.cutLayer ? ` (frozen prefix: ${e.prefixLayers} layers up to ${e.cutLayer}, ${Math.round(e.ms)} ms)` : ''}`;
       cache.set(e.epoch, e.status);
@@ -272,9 +302,12 @@ function trainingView(s: Settings): (e: TrainEvent) => void {
       bar.value = (e.epoch + 1) / s.epochs;
       fill(byId('charts'), lineChart('Loss', history, 'loss'), lineChart('Accuracy', history, 'acc'));
       fill(byId('epochs'), epochTable(history, cache, ms));
-      setStatus(`Epoch ${e.epoch + 1}/${e.epochs}: loss ${e.logs.loss.toFixed(4)}, held-out accuracy ${pct(e.logs.val_acc)}`);
+      setStatus(
+        `Epoch ${e.epoch + 1}/${e.epochs}: loss ${e.logs.loss.toFixed(4)}, held-out accuracy ${pct(e.logs.val_acc)}`,
+      );
     } else if (e.type === 'verify' && !e.ok) {
-      byId('fingerprints').textContent = `CHANGED during epoch ${e.epoch + 1}: ${e.changed.slice(0, 5).join(', ')}`;
+      byId('fingerprints').textContent =
+        `CHANGED during epoch ${e.epoch + 1}: ${e.changed.slice(0, 5).join(', ')}`;
     }
   };
 }
@@ -335,7 +368,10 @@ function bindProjectBar(): void {
   byId('project-new').addEventListener('click', () => showProject(newProject(DEFAULT_POLICY)));
   byId('project-export').addEventListener('click', () => {
     const url = URL.createObjectURL(exportProjectFile(state.project));
-    const a = h('a', { href: url, download: `${state.project.name.replace(/[^\w.-]+/g, '_') || 'project'}.frostline.json` });
+    const a = h('a', {
+      href: url,
+      download: `${state.project.name.replace(/[^\w.-]+/g, '_') || 'project'}.frostline.json`,
+    });
     a.click();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   });
@@ -363,13 +399,23 @@ function bindProjectBar(): void {
 function bindSettings(): void {
   const size = byId<HTMLSelectElement>('set-inputSize');
   fill(size, ...INPUT_SIZES.map((s) => h('option', { value: s }, `${s}×${s}`)));
-  const numeric = { epochs: [1, 500, true], batchSize: [1, 512, true], learningRate: [1e-6, 1, false], heldOut: [0.05, 0.5, false] } as const;
-  for (const [k, [lo, hi, int]] of Object.entries(numeric) as Array<[keyof typeof numeric, readonly [number, number, boolean]]>) {
+  const numeric = {
+    epochs: [1, 500, true],
+    batchSize: [1, 512, true],
+    learningRate: [1e-6, 1, false],
+    heldOut: [0.05, 0.5, false],
+  } as const;
+  for (const [k, [lo, hi, int]] of Object.entries(numeric) as Array<
+    [keyof typeof numeric, readonly [number, number, boolean]]
+  >) {
     byId(`set-${k}`).addEventListener('change', (e) => {
       const input = e.target as HTMLInputElement;
       const v = Number(input.value);
       if (!Number.isFinite(v) || v < lo || v > hi || (int && !Number.isInteger(v))) {
-        setStatus(`${k} must be ${int ? 'a whole number' : 'a number'} from ${lo} to ${hi}; kept ${state.project.settings[k]}.`, 'error');
+        setStatus(
+          `${k} must be ${int ? 'a whole number' : 'a number'} from ${lo} to ${hi}; kept ${state.project.settings[k]}.`,
+          'error',
+        );
         input.value = String(state.project.settings[k]);
         return;
       }
@@ -402,15 +448,19 @@ function bindPolicy(): void {
   fill(
     byId('presets'),
     ...Object.values(PRESETS).map((preset) =>
-      h('button', {
-        type: 'button',
-        onclick: () => {
-          editor.value = preset.text;
-          state.project.policyText = preset.text;
-          scheduleSave();
-          updatePolicy();
+      h(
+        'button',
+        {
+          type: 'button',
+          onclick: () => {
+            editor.value = preset.text;
+            state.project.policyText = preset.text;
+            scheduleSave();
+            updatePolicy();
+          },
         },
-      }, preset.label),
+        preset.label,
+      ),
     ),
   );
 }
@@ -433,7 +483,8 @@ async function boot(): Promise<void> {
     });
   });
   byId('dl-model').addEventListener('click', () => {
-    if (state.model && state.trained) void downloadModel(state.model.headed.model, 'frostline-model').catch((e) => showError(e));
+    if (state.model && state.trained)
+      void downloadModel(state.model.headed.model, 'frostline-model').catch((e) => showError(e));
   });
   byId('dl-policy').addEventListener('click', () => downloadPolicy(state.project.policyText));
   for (const target of ['pytorch', 'paddle'] as const) {

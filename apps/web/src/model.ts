@@ -11,17 +11,14 @@ let artifacts: Promise<tf.io.ModelArtifacts> | undefined;
 
 /** The pretrained MobileNetV2 files, fetched once from the app's own origin. */
 function pretrainedArtifacts(): Promise<tf.io.ModelArtifacts> {
-  artifacts ??= tf.io
-    .http(new URL(MODEL_URL, document.baseURI).href)
-    .load!()
-    .catch((e: unknown) => {
-      artifacts = undefined;
-      throw new StudioError(
-        'MODEL_LOAD_FAILED',
-        `could not load the MobileNetV2 weights from ${MODEL_URL}: ${(e as Error).message}`,
-        'reload the page; when running from source, run `pnpm --filter @frostline/web assets` first',
-      );
-    });
+  artifacts ??= tf.io.http(new URL(MODEL_URL, document.baseURI).href).load!().catch((e: unknown) => {
+    artifacts = undefined;
+    throw new StudioError(
+      'MODEL_LOAD_FAILED',
+      `could not load the MobileNetV2 weights from ${MODEL_URL}: ${(e as Error).message}`,
+      'reload the page; when running from source, run `pnpm --filter @frostline/web assets` first',
+    );
+  });
   return artifacts;
 }
 
@@ -38,7 +35,11 @@ export interface StudioModel {
  * plus a fresh softmax head for `classNames`. The same model `loadPretrained('mobilenet_v2')` builds
  * in Node, loaded from the app's static files.
  */
-export async function buildModel(inputSize: number, classNames: string[], seed: number): Promise<StudioModel> {
+export async function buildModel(
+  inputSize: number,
+  classNames: string[],
+  seed: number,
+): Promise<StudioModel> {
   const a = await pretrainedArtifacts();
   // loadBackbone edits the topology (input size, cut) on its own copy; the weights are shared read-only.
   const backbone = await loadBackbone(

@@ -40,7 +40,11 @@ export function exportProjectFile(p: Project): Blob {
 }
 
 const bad = (why: string) =>
-  new StudioError('BAD_PROJECT_FILE', `this is not a frostline studio project file: ${why}`, 'pick a file saved with "Export project"');
+  new StudioError(
+    'BAD_PROJECT_FILE',
+    `this is not a frostline studio project file: ${why}`,
+    'pick a file saved with "Export project"',
+  );
 
 /** Parse and check an exported project; throws StudioError BAD_PROJECT_FILE with what is wrong. */
 export async function importProjectFile(file: Blob): Promise<Project> {
@@ -54,10 +58,13 @@ export async function importProjectFile(file: Blob): Promise<Project> {
   if (d?.format !== FORMAT) throw bad('the "format" field is missing');
   if (d.version !== VERSION) throw bad(`version ${String(d.version)} is not supported (expected ${VERSION})`);
   const p = d.project;
-  if (!p || !Array.isArray(p.classes) || typeof p.policyText !== 'string') throw bad('classes or policy are missing');
+  if (!p || !Array.isArray(p.classes) || typeof p.policyText !== 'string')
+    throw bad('classes or policy are missing');
   for (const c of p.classes) {
-    if (typeof c?.name !== 'string' || !Array.isArray(c.images)) throw bad('a class has no name or image list');
-    for (const img of c.images) if (!(img?.bytes instanceof ArrayBuffer)) throw bad(`image "${img?.name}" has no data`);
+    if (typeof c?.name !== 'string' || !Array.isArray(c.images))
+      throw bad('a class has no name or image list');
+    for (const img of c.images)
+      if (!(img?.bytes instanceof ArrayBuffer)) throw bad(`image "${img?.name}" has no data`);
   }
   return {
     id: typeof p.id === 'string' ? p.id : crypto.randomUUID(),

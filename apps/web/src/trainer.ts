@@ -22,7 +22,9 @@ export interface RunResult {
 /** Values of every tensor the plan keeps fixed: frozen parameters and the BN statistics it runs in inference mode. */
 function frozenValues(m: StudioModel, plan: Plan): Map<string, Float32Array> {
   const fixed = new Set(
-    plan.entries.filter((e) => (e.kind === 'buffer' ? e.bnMode === 'inference' : !e.trainable)).map((e) => e.name),
+    plan.entries
+      .filter((e) => (e.kind === 'buffer' ? e.bnMode === 'inference' : !e.trainable))
+      .map((e) => e.name),
   );
   const out = new Map<string, Float32Array>();
   for (const layer of m.headed.model.layers) {
@@ -77,13 +79,20 @@ export async function runTraining(args: {
   // The last plan decides what stayed frozen through the whole run (schedules only unfreeze more).
   const last = result.plans[result.plans.length - 1] ?? plan;
   const keptFrozen = new Set(frozenValues(model, last).keys());
-  const beforeKept: Fingerprint = Object.fromEntries(Object.entries(before).filter(([k]) => keptFrozen.has(k)));
+  const beforeKept: Fingerprint = Object.fromEntries(
+    Object.entries(before).filter(([k]) => keptFrozen.has(k)),
+  );
   const after = fingerprint(frozenValues(model, last));
   const check = verifyFrozen(last, beforeKept, after);
   return {
     result,
     plan: last,
-    frozen: { checked: check.checked, changed: [...check.changed], before: digest(beforeKept), after: digest(after) },
+    frozen: {
+      checked: check.checked,
+      changed: [...check.changed],
+      before: digest(beforeKept),
+      after: digest(after),
+    },
   };
 }
 

@@ -67,9 +67,17 @@ export function classCard(
           },
         }),
       ),
-      h('span', { class: 'muted', 'data-testid': `class-count-${n}` }, `${c.images.length} image${c.images.length === 1 ? '' : 's'}`),
+      h(
+        'span',
+        { class: 'muted', 'data-testid': `class-count-${n}` },
+        `${c.images.length} image${c.images.length === 1 ? '' : 's'}`,
+      ),
       canRemove &&
-        h('button', { type: 'button', 'aria-label': `Remove class ${n}`, onclick: () => cb.removeClass(c) }, 'Remove class'),
+        h(
+          'button',
+          { type: 'button', 'aria-label': `Remove class ${n}`, onclick: () => cb.removeClass(c) },
+          'Remove class',
+        ),
     ),
     messages.length > 0 && h('ul', { class: 'msgs', role: 'alert' }, ...messages.map((m) => h('li', {}, m))),
     h(
@@ -80,7 +88,11 @@ export function classCard(
           'span',
           { class: 'thumb' },
           h('img', { src: thumbUrl(img), alt: img.name, loading: 'lazy' }),
-          h('button', { type: 'button', 'aria-label': `Remove ${img.name}`, onclick: () => cb.removeImage(c, img) }, '×'),
+          h(
+            'button',
+            { type: 'button', 'aria-label': `Remove ${img.name}`, onclick: () => cb.removeImage(c, img) },
+            '×',
+          ),
         ),
       ),
       c.images.length > MAX_THUMBS && h('span', { class: 'muted' }, `+${c.images.length - MAX_THUMBS} more`),

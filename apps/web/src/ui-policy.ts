@@ -32,7 +32,11 @@ export function renderPolicy(
         check.hint ? h('div', {}, `Hint: ${check.hint}`) : null,
         ...(bad
           ? check.suggestions.map((s) =>
-              h('button', { type: 'button', class: 'suggest', onclick: () => applyFix(text.replace(bad, s)) }, `Use “${s}”`),
+              h(
+                'button',
+                { type: 'button', class: 'suggest', onclick: () => applyFix(text.replace(bad, s)) },
+                `Use “${s}”`,
+              ),
             )
           : []),
       ),
@@ -40,9 +44,17 @@ export function renderPolicy(
     return;
   }
   const plan = check.plan;
-  fill(errorsEl, h('div', { class: 'ok' }, `Valid policy: ${plan.summary.trainableTensors} trainable and ${plan.summary.frozenTensors} frozen tensors.`));
+  fill(
+    errorsEl,
+    h(
+      'div',
+      { class: 'ok' },
+      `Valid policy: ${plan.summary.trainableTensors} trainable and ${plan.summary.frozenTensors} frozen tensors.`,
+    ),
+  );
   const stageOf = (layer: string) => model?.headed.stageOf(layer)?.name;
   fill(planEl, planTable(plan, stageOf));
   const summary = document.getElementById('plan-summary');
-  if (summary) summary.textContent = `Plan (${plan.layers.filter((l) => l.params > 0).length} layers with weights)`;
+  if (summary)
+    summary.textContent = `Plan (${plan.layers.filter((l) => l.params > 0).length} layers with weights)`;
 }

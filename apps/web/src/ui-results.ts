@@ -11,7 +11,13 @@ export function confusionTable(ev: Evaluation, classNames: readonly string[]): H
     h(
       'thead',
       {},
-      h('tr', {}, h('th', { scope: 'col' }, 'true \\ predicted'), ...classNames.map((c) => h('th', { scope: 'col' }, c)), h('th', { scope: 'col' }, 'accuracy')),
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'col' }, 'true \\ predicted'),
+        ...classNames.map((c) => h('th', { scope: 'col' }, c)),
+        h('th', { scope: 'col' }, 'accuracy'),
+      ),
     ),
     h(
       'tbody',
@@ -22,20 +28,38 @@ export function confusionTable(ev: Evaluation, classNames: readonly string[]): H
           {},
           h('th', { scope: 'row' }, classNames[i] ?? `class ${i + 1}`),
           ...row.map((n) => h('td', { class: 'num' }, String(n))),
-          h('td', { class: 'num' }, `${pct(ev.perClass[i]!.correct / (ev.perClass[i]!.total || Number.NaN))} (${ev.perClass[i]!.correct}/${ev.perClass[i]!.total})`),
+          h(
+            'td',
+            { class: 'num' },
+            `${pct(ev.perClass[i]!.correct / (ev.perClass[i]!.total || Number.NaN))} (${ev.perClass[i]!.correct}/${ev.perClass[i]!.total})`,
+          ),
         ),
       ),
     ),
   );
 }
 
-export function epochTable(history: readonly EpochLogs[], cache: ReadonlyMap<number, string>, ms: ReadonlyMap<number, number>): HTMLTableElement {
+export function epochTable(
+  history: readonly EpochLogs[],
+  cache: ReadonlyMap<number, string>,
+  ms: ReadonlyMap<number, number>,
+): HTMLTableElement {
   const f = (v: number | undefined, digits = 4) => (v == null ? '–' : v.toFixed(digits));
   return h(
     'table',
     { class: 'epoch-table' },
     h('caption', {}, 'Epochs'),
-    h('thead', {}, h('tr', {}, ...['epoch', 'loss', 'acc', 'held-out loss', 'held-out acc', 'cache', 'time'].map((c) => h('th', { scope: 'col' }, c)))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ...['epoch', 'loss', 'acc', 'held-out loss', 'held-out acc', 'cache', 'time'].map((c) =>
+          h('th', { scope: 'col' }, c),
+        ),
+      ),
+    ),
     h(
       'tbody',
       {},
@@ -57,7 +81,12 @@ export function epochTable(history: readonly EpochLogs[], cache: ReadonlyMap<num
 }
 
 /** One predicted image: thumbnail, top class, and a bar per class. */
-export function predictionRow(name: string, url: string, probs: ArrayLike<number>, classNames: readonly string[]): HTMLElement {
+export function predictionRow(
+  name: string,
+  url: string,
+  probs: ArrayLike<number>,
+  classNames: readonly string[],
+): HTMLElement {
   const top = argmax(probs);
   return h(
     'div',
@@ -71,7 +100,12 @@ export function predictionRow(name: string, url: string, probs: ArrayLike<number
         'ul',
         { class: 'probs' },
         ...classNames.map((c, i) =>
-          h('li', {}, h('span', { class: 'bar', style: `width:${Math.round((probs[i] ?? 0) * 120)}px` }), `${c}: ${pct(probs[i])}`),
+          h(
+            'li',
+            {},
+            h('span', { class: 'bar', style: `width:${Math.round((probs[i] ?? 0) * 120)}px` }),
+            `${c}: ${pct(probs[i])}`,
+          ),
         ),
       ),
     ),
