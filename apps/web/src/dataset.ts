@@ -83,24 +83,44 @@ export function splitClasses(classes: readonly ClassRecord[], fraction: number, 
   return out;
 }
 
-/** Decode images into one [n, size, size, 3] batch (0..255) and one-hot labels. */
-export async function toTensors(
-  items: ReadonlyArray<{ image: ImageRecord; label: number }>,
+/** Decode images into one [n, size, size, 3] batch (0..255). */
+export async function decodeBatch(
+  items: ReadonlyArray<{ image: ImageRecord }>,
   size: number,
-  numClasses: number,
   onProgress?: (done: number) => void,
-): Promise<{ x: tf.Tensor4D; y: tf.Tensor2D }> {
+): Promise<tf.Tensor4D> {
   const parts: tf.Tensor3D[] = [];
   try {
     for (const it of items) {
       parts.push(await imageTensor(it.image, size));
       onProgress?.(parts.length);
     }
-    const x = tf.stack(parts) as tf.Tensor4D;
-    const labels = items.map((i) => i.label);
-    const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses)) as tf.Tensor2D;
-    return { x, y };
+    return tf.stack(parts) as tf.Tensor4D;
   } finally {
     for (const p of parts) p.dispose();
   }
+}
+
+/** One-hot labels of `items`. */
+export const oneHotLabels = (items: ReadonlyArray<{ label: number }>, numClasses: number): tf.Tensor2D =>
+  tf.tidy(
+    () =>
+      tf.oneHot(
+        tf.tensor1d(
+          items.map((i) => i.label),
+          'int32',
+        ),
+        numClasses,
+      ) as tf.Tensor2D,
+  );
+
+/** Decoded images and their one-hot labels. */
+export async function toTensors(
+  items: ReadonlyArray<{ image: ImageRecord; label: number }>,
+  size: number,
+  numClasses: number,
+  onProgress?: (done: number) => void,
+): Promise<{ x: tf.Tensor4D; y: tf.Tensor2D }> {
+  const x = await decodeBatch(items, size, onProgress);
+  return { x, y: oneHotLabels(items, numClasses) };
 }

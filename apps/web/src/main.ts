@@ -3,12 +3,13 @@ import type { TrainEvent } from '@frostline/tfjs';
 import type * as tf from '@tensorflow/tfjs';
 import { chooseBackend, describeBackend } from './backend';
 import { lineChart } from './charts';
-import { activeClasses, checkClasses, splitClasses, toTensors } from './dataset';
+import { activeClasses, checkClasses, oneHotLabels, type Split, splitClasses, toTensors } from './dataset';
 import * as db from './db';
 import { byId, fill, h, pct } from './dom';
 import { downloadModel, downloadPolicy, downloadSnippet } from './downloads';
 import { describeError, StudioError } from './errors';
 import { evaluate } from './evaluate';
+import { featuresFor, headModel, isHeadOnly, pruneFeatures } from './features';
 import { imageTensor, readImageFile } from './images';
 import { buildModel, paramsOf, restoreWeights, type StudioModel, snapshotWeights } from './model';
 import { checkPolicy, DEFAULT_POLICY, PRESETS } from './policy';
@@ -42,16 +43,22 @@ let modelBuild: Promise<void> = Promise.resolve();
 
 // ---------- persistence ----------
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Save the project to IndexedDB now (a failure is shown, never thrown). */
+async function saveNow(): Promise<void> {
+  clearTimeout(saveTimer);
+  try {
+    await db.saveProject(state.project);
+    byId('project-saved').textContent = `saved ${new Date().toLocaleTimeString()}`;
+    await refreshProjectList();
+  } catch (e) {
+    showError(e, 'Could not save the project in this browser: ');
+  }
+}
+
 function scheduleSave(): void {
   clearTimeout(saveTimer);
-  saveTimer = setTimeout(() => {
-    db.saveProject(state.project)
-      .then(() => {
-        byId('project-saved').textContent = `saved ${new Date().toLocaleTimeString()}`;
-        return refreshProjectList();
-      })
-      .catch((e) => showError(e, 'Could not save the project in this browser: '));
-  }, 400);
+  saveTimer = setTimeout(() => void saveNow(), 400);
 }
 
 async function refreshProjectList(): Promise<void> {
@@ -138,6 +145,7 @@ function renderClasses(): void {
 }
 
 function classesChanged(): void {
+  pruneFeatures(state.project);
   renderClasses();
   scheduleSave();
   void ensureModel();
@@ -215,26 +223,27 @@ async function trainAction(): Promise<void> {
     const planCheck = checkPolicy(p.policyText, params);
     if (!planCheck.ok) throw new StudioError('BAD_SETTING', planCheck.message);
     const split = splitClasses(classes, p.settings.heldOut, p.settings.seed);
-    const total = split.train.length + split.heldOut.length;
-    const progress = (n: number) => setStatus(`Decoding images ${n}/${total}…`);
-    const tr = await toTensors(split.train, p.settings.inputSize, names.length, progress);
-    owned.push(tr.x, tr.y);
-    const ho = await toTensors(split.heldOut, p.settings.inputSize, names.length, (n) =>
-      progress(split.train.length + n),
-    );
-    owned.push(ho.x, ho.y);
-    const xTrain = model.headed.preprocess(tr.x);
-    const xHeld = model.headed.preprocess(ho.x);
-    owned.push(xTrain, xHeld);
     const view = trainingView(p.settings);
+    const headOnly = isHeadOnly(model, params, planCheck.plan.policy, p.settings.epochs);
+    const data = headOnly
+      ? await featureData(model, split, names.length, owned)
+      : await imageData(model, split, names.length, owned);
+    view.persisted = headOnly;
     const run = await runTraining({
       model,
-      policy: planCheck.plan.policy,
+      net: data.net,
+      // The head model holds exactly the plan's trainable parameters; name selectors keep them so.
+      policy: headOnly
+        ? {
+            default: 'frozen',
+            rules: [{ unfreeze: planCheck.plan.trainableNames().map((n) => `name:${n}`) }],
+          }
+        : planCheck.plan.policy,
       plan: planCheck.plan,
-      data: { train: { x: xTrain, y: tr.y }, validation: { x: xHeld, y: ho.y } },
+      data: { train: data.train, validation: data.heldOut },
       settings: p.settings,
       signal: state.abort.signal,
-      onEvent: view,
+      onEvent: view.onEvent,
     });
     const f = run.frozen;
     byId('fingerprints').textContent =
@@ -242,7 +251,7 @@ async function trainAction(): Promise<void> {
         ? `verified unchanged: ${f.checked} frozen tensors bit-identical (fingerprint ${f.before} before, ${f.after} after)`
         : `CHANGED: ${f.changed.length} of ${f.checked} frozen tensors (${f.changed.slice(0, 5).join(', ')})`;
     byId('fingerprints').dataset.ok = String(f.changed.length === 0 && f.before === f.after);
-    const probs = predict(model, ho.x, p.settings.batchSize);
+    const probs = predict(model, data.heldOut.x, p.settings.batchSize, headOnly ? data.net.model : undefined);
     const ev = evaluate(
       split.heldOut.map((s) => s.label),
       probs,
@@ -254,7 +263,7 @@ async function trainAction(): Promise<void> {
     fill(byId('confusion'), confusionTable(ev, names));
     state.trained = true;
     p.trained = snapshotWeights(model, new Set(run.plan.trainableNames()), p.policyText);
-    scheduleSave();
+    await saveNow();
     updatePolicy();
     setStatus(
       `Trained ${run.result.history.length} epoch${run.result.history.length === 1 ? '' : 's'} on ${backend.name} in ${(run.result.timing.totalMs / 1000).toFixed(1)} s: held-out accuracy ${pct(ev.accuracy)}.`,
@@ -272,8 +281,71 @@ async function trainAction(): Promise<void> {
   }
 }
 
-/** Progress bar, cache status, per-epoch table and charts, fed by the trainer's events. */
-function trainingView(s: Settings): (e: TrainEvent) => void {
+interface RunData {
+  net: { model: tf.LayersModel; headOnly: boolean };
+  train: { x: tf.Tensor; y: tf.Tensor };
+  heldOut: { x: tf.Tensor; y: tf.Tensor };
+}
+
+const labelsOf = (items: Split['train'], n: number, owned: tf.Tensor[]) => {
+  const y = oneHotLabels(items, n);
+  owned.push(y);
+  return y;
+};
+
+/** Head-only plans: backbone features from the project's store (computed once per image and size). */
+async function featureData(
+  model: StudioModel,
+  split: Split,
+  n: number,
+  owned: tf.Tensor[],
+): Promise<RunData> {
+  const p = state.project;
+  const total = split.train.length + split.heldOut.length;
+  const progress = (k: number) => setStatus(`Computing backbone features ${k}/${total}…`);
+  const tr = await featuresFor(model, p, split.train, p.settings.batchSize, progress);
+  const ho = await featuresFor(model, p, split.heldOut, p.settings.batchSize, (k) =>
+    progress(split.train.length + k),
+  );
+  owned.push(tr.x, ho.x);
+  const built = tr.built + ho.built;
+  const cache = byId('cache');
+  cache.textContent = `${built ? 'built' : 'hit'}: features of ${tr.hit + ho.hit} images reused from the project, ${built} computed (${Math.round(tr.ms + ho.ms)} ms); kept with the project, so reopening it does not recompute them`;
+  cache.dataset.status = built ? 'built' : 'hit';
+  cache.dataset.built = String(built);
+  const head = headModel(model);
+  return {
+    net: { model: head, headOnly: true },
+    train: { x: tr.x, y: labelsOf(split.train, n, owned) },
+    heldOut: { x: ho.x, y: labelsOf(split.heldOut, n, owned) },
+  };
+}
+
+/** Other plans: preprocessed images; frostline's trainer caches the frozen prefix within the run. */
+async function imageData(model: StudioModel, split: Split, n: number, owned: tf.Tensor[]): Promise<RunData> {
+  const p = state.project;
+  const total = split.train.length + split.heldOut.length;
+  const progress = (k: number) => setStatus(`Decoding images ${k}/${total}…`);
+  const tr = await toTensors(split.train, p.settings.inputSize, n, progress);
+  owned.push(tr.x, tr.y);
+  const ho = await toTensors(split.heldOut, p.settings.inputSize, n, (k) => progress(split.train.length + k));
+  owned.push(ho.x, ho.y);
+  const xTrain = model.headed.preprocess(tr.x);
+  const xHeld = model.headed.preprocess(ho.x);
+  owned.push(xTrain, xHeld);
+  return {
+    net: { model: model.headed.model, headOnly: false },
+    train: { x: xTrain, y: tr.y },
+    heldOut: { x: xHeld, y: ho.y },
+  };
+}
+
+/**
+ * Progress bar, cache status, per-epoch table and charts, fed by the trainer's events. With
+ * `persisted` set, the cache line shows the project's feature store instead of the trainer's cache.
+ */
+function trainingView(s: Settings): { onEvent: (e: TrainEvent) => void; persisted: boolean } {
+  const view = { onEvent: (_e: TrainEvent) => {}, persisted: false };
   const bar = byId<HTMLProgressElement>('progress');
   const history: Parameters<typeof lineChart>[1][number][] = [];
   const cache = new Map<number, string>();
@@ -283,13 +355,14 @@ function trainingView(s: Settings): (e: TrainEvent) => void {
   fill(byId('epochs'));
   byId('fingerprints').textContent = '–';
   byId('val-accuracy').textContent = '–';
-  return (e) => {
+  byId('cache').textContent = '–';
+  view.onEvent = (e) => {
     if (e.type === 'start') {
       batches = e.batches;
       setStatus(
         `Training ${e.examples} images (${e.validationExamples} held out) for ${s.epochs} epochs on ${e.backend}…`,
       );
-    } else if (e.type === 'cache') {
+    } else if (e.type === 'cache' && !view.persisted) {
       const text = `${e.status}${e.status === 'hit' ? '' : ` — ${e.reason}`}${e.cutLayer ? ` (frozen prefix: ${e.prefixLayers} layers up to ${e.cutLayer}, ${Math.round(e.ms)} ms)` : ''}`;
       cache.set(e.epoch, e.status);
       byId('cache').textContent = `epoch ${e.epoch + 1}: ${text}`;
@@ -310,6 +383,7 @@ function trainingView(s: Settings): (e: TrainEvent) => void {
         `CHANGED during epoch ${e.epoch + 1}: ${e.changed.slice(0, 5).join(', ')}`;
     }
   };
+  return view;
 }
 
 // ---------- prediction ----------

@@ -52,6 +52,11 @@ const digest = (fp: Fingerprint) => {
  */
 export async function runTraining(args: {
   model: StudioModel;
+  /**
+   * What is trained: the full model, or (head-only plans) the head model on persisted features, which
+   * shares its layers with `model`. The fingerprints are always taken over the full model and plan.
+   */
+  net: { model: tf.LayersModel; headOnly: boolean };
   policy: PolicySpec;
   plan: Plan;
   data: { train: { x: tf.Tensor; y: tf.Tensor }; validation: { x: tf.Tensor; y: tf.Tensor } };
@@ -61,7 +66,7 @@ export async function runTraining(args: {
 }): Promise<RunResult> {
   const { model, plan, settings } = args;
   const before = fingerprint(frozenValues(model, plan));
-  const result = await train(model.headed.model, args.data, {
+  const result = await train(args.net.model, args.data, {
     policy: args.policy,
     aliases: model.headed.aliases,
     epochs: settings.epochs,
@@ -77,7 +82,7 @@ export async function runTraining(args: {
     onEvent: (e) => args.onEvent(e),
   });
   // The last plan decides what stayed frozen through the whole run (schedules only unfreeze more).
-  const last = result.plans[result.plans.length - 1] ?? plan;
+  const last = args.net.headOnly ? plan : (result.plans[result.plans.length - 1] ?? plan);
   const keptFrozen = new Set(frozenValues(model, last).keys());
   const beforeKept: Fingerprint = Object.fromEntries(
     Object.entries(before).filter(([k]) => keptFrozen.has(k)),
@@ -96,9 +101,19 @@ export async function runTraining(args: {
   };
 }
 
-/** Class probabilities for a batch of 0..255 images. */
-export function predict(m: StudioModel, x: tf.Tensor4D, batchSize: number): Float32Array[] {
-  const probs = tf.tidy(() => m.headed.model.predict(m.headed.preprocess(x), { batchSize }) as tf.Tensor2D);
+/** Rows of class probabilities: of 0..255 images through the full model, or of features through the head model. */
+export function predict(
+  m: StudioModel,
+  x: tf.Tensor,
+  batchSize: number,
+  head?: tf.LayersModel,
+): Float32Array[] {
+  const probs = tf.tidy(
+    () =>
+      (head
+        ? head.predict(x, { batchSize })
+        : m.headed.model.predict(m.headed.preprocess(x as tf.Tensor4D), { batchSize })) as tf.Tensor2D,
+  );
   const flat = probs.dataSync() as Float32Array;
   const [n, c] = probs.shape;
   probs.dispose();

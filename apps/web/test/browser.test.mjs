@@ -209,7 +209,8 @@ async function main() {
     const backend = await page.getByTestId('backend').textContent();
     log(`BACKEND: ${backend}`);
     log(`activation cache: ${await page.getByTestId('cache').textContent()}`);
-    assert.equal(await page.getByTestId('cache').getAttribute('data-status'), 'hit');
+    assert.equal(await page.getByTestId('cache').getAttribute('data-status'), 'built');
+    assert.equal(await page.getByTestId('cache').getAttribute('data-built'), String(2 * PER_CLASS));
     const acc = Number(await page.getByTestId('val-accuracy').getAttribute('data-value'));
     log(`held-out accuracy: ${await page.getByTestId('val-accuracy').textContent()}`);
     assert.ok(acc >= 0.8, `held-out accuracy ${acc} should be well above chance (0.5)`);
@@ -239,13 +240,25 @@ async function main() {
     log(`screenshot: ${path.relative(process.cwd(), shot)}`);
 
     // Reopen: the project (classes, images, policy, trained head) comes back from IndexedDB.
-    await page.waitForTimeout(800);
     await page.goto(`${server.url}?size=${SIZE}`);
     await expectStatus(page, /trained weights for circles, stripes restored/, 'reopened project');
     assert.equal(await page.getByTestId('class-name-2').inputValue(), 'stripes');
     assert.match(await page.getByTestId('class-count-2').textContent(), new RegExp(`^${PER_CLASS} images`));
     await page.getByTestId('predict-files').setInputFiles(files('stripes', 600, 1));
     await page.getByTestId('prediction').locator('.pred[data-class="stripes"]').waitFor();
+    // Retrain the reopened project: every feature comes from the project's store (none recomputed).
+    await page.getByTestId('train').click();
+    await page.waitForFunction(
+      () => /Trained|failed|stopped/.test(document.querySelector('[data-testid=status]')?.textContent ?? ''),
+      null,
+      { timeout: 300_000 },
+    );
+    assert.match(await statusText(page), /^Trained/);
+    log(`retrained after reopening: ${await page.getByTestId('cache').textContent()}`);
+    assert.equal(await page.getByTestId('cache').getAttribute('data-status'), 'hit');
+    assert.equal(await page.getByTestId('cache').getAttribute('data-built'), '0');
+    assert.ok(Number(await page.getByTestId('val-accuracy').getAttribute('data-value')) >= 0.8);
+    assert.equal(await page.getByTestId('fingerprints').getAttribute('data-ok'), 'true');
 
     assert.deepEqual(outside, [], 'no request leaves the local origin');
     assert.deepEqual(problems, [], 'no console errors');
