@@ -233,6 +233,8 @@ async function main() {
     const py = await readFile(await snippet.path(), 'utf8');
     assert.match(py, /requires_grad/);
 
+    // From the top, so the sticky status line sits in the header and covers nothing.
+    await page.evaluate(() => window.scrollTo(0, 0));
     const shot = path.join(appDir, 'test-results', 'trained.png');
     await page.screenshot({ path: shot, fullPage: true });
     if (process.env.UPDATE_SCREENSHOT)

@@ -60,7 +60,8 @@ async function nsfwjsArtifacts(): Promise<tf.io.ModelArtifacts> {
 export async function mnistCnnAssetDir(): Promise<string> {
   const { fileURLToPath } = await nodeImport<typeof import('node:url')>('node:url');
   // Same relative path from src/ (tests) and dist/ (published build): both sit one level below the package root.
-  return fileURLToPath(new URL('../assets/mnist-cnn-0to4/', import.meta.url));
+  // Node-only path: the hint keeps bundlers from trying to emit the folder as a browser asset.
+  return fileURLToPath(new URL(/* @vite-ignore */ '../assets/mnist-cnn-0to4/', import.meta.url));
 }
 
 /**
