@@ -1,6 +1,6 @@
 import './styles.css';
 import type { TrainEvent } from '@frostline/tfjs';
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { chooseBackend, describeBackend } from './backend';
 import { lineChart } from './charts';
 import { activeClasses, checkClasses, oneHotLabels, type Split, splitClasses, toTensors } from './dataset';
@@ -209,6 +209,7 @@ async function trainAction(): Promise<void> {
   byId<HTMLButtonElement>('train').disabled = true;
   byId<HTMLButtonElement>('abort').disabled = false;
   const owned: tf.Tensor[] = [];
+  let headNet: tf.LayersModel | undefined;
   try {
     const backend = await chooseBackend(p.settings.backend);
     byId('backend').textContent = describeBackend(backend);
@@ -229,6 +230,7 @@ async function trainAction(): Promise<void> {
       ? await featureData(model, split, names.length, owned)
       : await imageData(model, split, names.length, owned);
     view.persisted = headOnly;
+    if (headOnly) headNet = data.net.model;
     const run = await runTraining({
       model,
       net: data.net,
@@ -275,6 +277,11 @@ async function trainAction(): Promise<void> {
     else showError(e, 'Training failed: ');
   } finally {
     for (const t of owned) t.dispose();
+    // The head model shares its layers with the full one: disposing it only drops its references.
+    headNet?.dispose();
+    // Shown so that a leak (a count growing run after run) is visible, and tested.
+    byId('tensors').textContent = `${tf.memory().numTensors} in memory after this run`;
+    byId('tensors').dataset.count = String(tf.memory().numTensors);
     state.busy = false;
     byId<HTMLButtonElement>('train').disabled = false;
     byId<HTMLButtonElement>('abort').disabled = true;

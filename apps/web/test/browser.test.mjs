@@ -219,6 +219,19 @@ async function main() {
     assert.equal(await fp.getAttribute('data-ok'), 'true');
     assert.match(await fp.textContent(), /^verified unchanged: \d+ frozen tensors/);
 
+    // A second run in the same page (features from the store): no tensor may be left behind.
+    const tensorsAfter = async () => Number(await page.getByTestId('tensors').getAttribute('data-count'));
+    const afterFirst = await tensorsAfter();
+    await page.getByTestId('train').click();
+    await page.waitForFunction(
+      () =>
+        /^Trained/.test(document.querySelector('[data-testid=status]')?.textContent ?? '') &&
+        document.querySelector('[data-testid=cache]')?.getAttribute('data-status') === 'hit',
+      null,
+      { timeout: 300_000 },
+    );
+    assert.equal(await tensorsAfter(), afterFirst, 'tf.memory().numTensors stable across training runs');
+    log(`second run in the same page: ${afterFirst} tensors in memory after each run`);
     await page
       .getByTestId('predict-files')
       .setInputFiles([...files('circles', 500, 1), ...files('stripes', 500, 1)]);
