@@ -378,6 +378,8 @@ function trainingView(s: Settings): { onEvent: (e: TrainEvent) => void; persiste
       bar.value = (e.epoch + (e.batch + 1) / batches) / s.epochs;
     } else if (e.type === 'epochEnd') {
       history.push(e.logs);
+      // Persisted features: built (or hit) before epoch 1, read from memory in every later epoch.
+      if (view.persisted) cache.set(e.epoch, e.epoch === 0 ? (byId('cache').dataset.status ?? '–') : 'hit');
       ms.set(e.epoch, e.ms);
       bar.value = (e.epoch + 1) / s.epochs;
       fill(byId('charts'), lineChart('Loss', history, 'loss'), lineChart('Accuracy', history, 'acc'));

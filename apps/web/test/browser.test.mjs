@@ -250,8 +250,16 @@ async function main() {
     await page.evaluate(() => window.scrollTo(0, 0));
     const shot = path.join(appDir, 'test-results', 'trained.png');
     await page.screenshot({ path: shot, fullPage: true });
-    if (process.env.UPDATE_SCREENSHOT)
-      await page.screenshot({ path: path.join(appDir, 'docs', 'screenshot.png'), fullPage: false });
+    if (process.env.UPDATE_SCREENSHOT) {
+      // The README's picture: the training and evaluation sections of the trained state.
+      const top = (await page.locator('#train-section').boundingBox()).y - 8;
+      const end = await page.locator('#eval-section').boundingBox();
+      await page.screenshot({
+        path: path.join(appDir, 'docs', 'screenshot.png'),
+        fullPage: true,
+        clip: { x: 0, y: top, width: 1200, height: end.y + end.height + 8 - top },
+      });
+    }
     log(`screenshot: ${path.relative(process.cwd(), shot)}`);
 
     // Reopen: the project (classes, images, policy, trained head) comes back from IndexedDB.
