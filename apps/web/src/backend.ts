@@ -13,6 +13,7 @@ export interface BackendInUse {
 }
 
 const ORDER: Array<BackendInUse['name']> = ['webgl', 'wasm', 'cpu'];
+const wasmKernels = new Set<string>();
 
 // The .wasm binaries are copied into the app's own static files (scripts/copy-assets.mjs): no CDN.
 const wasmPaths = () => new URL('wasm/', document.baseURI).href;
@@ -36,10 +37,10 @@ async function activate(name: BackendInUse['name']): Promise<string | undefined>
     },
   });
   if (name !== 'wasm') return undefined;
-  const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')
-    ? `${wasm.getThreadsCount()} threads`
-    : '1 thread';
-  return `${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'SIMD' : 'no SIMD'}, ${threads}; ${choice.kernelsRegistered.length} frostline gradient kernels`;
+  // selectBackend lists only kernels it newly registered; remember them across calls.
+  for (const k of choice.kernelsRegistered) wasmKernels.add(k);
+  const n = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? wasm.getThreadsCount() : 1;
+  return `${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'SIMD' : 'no SIMD'}, ${n} thread${n === 1 ? '' : 's'}; frostline gradient kernels: ${[...wasmKernels].join(', ') || 'none'}`;
 }
 
 /** webgl, falling back to wasm, then cpu (or the one the user picked). */

@@ -16,7 +16,7 @@ import { checkPolicy, DEFAULT_POLICY, PRESETS } from './policy';
 import { INPUT_SIZES, newId, newProject, type Project, type Settings } from './project';
 import { exportProjectFile, importProjectFile } from './project-file';
 import { setStatus, showError } from './status';
-import { predict, runTraining } from './trainer';
+import { predictImages, predictRows, runTraining } from './trainer';
 import { classCard, thumbUrl } from './ui-classes';
 import { renderPolicy } from './ui-policy';
 import { confusionTable, epochTable, predictionRow } from './ui-results';
@@ -253,7 +253,8 @@ async function trainAction(): Promise<void> {
         ? `verified unchanged: ${f.checked} frozen tensors bit-identical (fingerprint ${f.before} before, ${f.after} after)`
         : `CHANGED: ${f.changed.length} of ${f.checked} frozen tensors (${f.changed.slice(0, 5).join(', ')})`;
     byId('fingerprints').dataset.ok = String(f.changed.length === 0 && f.before === f.after);
-    const probs = predict(model, data.heldOut.x, p.settings.batchSize, headOnly ? data.net.model : undefined);
+    // Held-out inputs are already what the trained net takes (features or preprocessed images).
+    const probs = predictRows(data.net.model, data.heldOut.x, p.settings.batchSize);
     const ev = evaluate(
       split.heldOut.map((s) => s.label),
       probs,
@@ -266,6 +267,9 @@ async function trainAction(): Promise<void> {
     state.trained = true;
     p.trained = snapshotWeights(model, new Set(run.plan.trainableNames()), p.policyText);
     await saveNow();
+    // Finished runs, counted on the status line so that scripts can wait for "this run is done".
+    const st = byId('status');
+    st.dataset.runs = String(Number(st.dataset.runs ?? 0) + 1);
     updatePolicy();
     setStatus(
       `Trained ${run.result.history.length} epoch${run.result.history.length === 1 ? '' : 's'} on ${backend.name} in ${(run.result.timing.totalMs / 1000).toFixed(1)} s: held-out accuracy ${pct(ev.accuracy)}.`,
@@ -409,7 +413,7 @@ async function predictAction(files: File[]): Promise<void> {
       const img = await readImageFile(f);
       const x = await imageTensor(img, m.inputSize);
       const batch = x.expandDims(0) as tf.Tensor4D;
-      const [probs] = predict(m, batch, 1);
+      const [probs] = predictImages(m, batch, 1);
       x.dispose();
       batch.dispose();
       rows.push(predictionRow(f.name, thumbUrl(img), probs!, m.classNames));

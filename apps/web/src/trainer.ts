@@ -101,21 +101,21 @@ export async function runTraining(args: {
   };
 }
 
-/** Rows of class probabilities: of 0..255 images through the full model, or of features through the head model. */
-export function predict(
-  m: StudioModel,
-  x: tf.Tensor,
-  batchSize: number,
-  head?: tf.LayersModel,
-): Float32Array[] {
-  const probs = tf.tidy(
-    () =>
-      (head
-        ? head.predict(x, { batchSize })
-        : m.headed.model.predict(m.headed.preprocess(x as tf.Tensor4D), { batchSize })) as tf.Tensor2D,
-  );
+/** Rows of class probabilities of `net` on inputs it takes as they are (features, or preprocessed images). */
+export function predictRows(net: tf.LayersModel, x: tf.Tensor, batchSize: number): Float32Array[] {
+  const probs = tf.tidy(() => net.predict(x, { batchSize }) as tf.Tensor2D);
   const flat = probs.dataSync() as Float32Array;
   const [n, c] = probs.shape;
   probs.dispose();
   return Array.from({ length: n }, (_, i) => flat.slice(i * c, (i + 1) * c));
+}
+
+/** Class probabilities of 0..255 images through the full model (preprocessing included). */
+export function predictImages(m: StudioModel, x: tf.Tensor4D, batchSize: number): Float32Array[] {
+  const input = m.headed.preprocess(x);
+  try {
+    return predictRows(m.headed.model, input, batchSize);
+  } finally {
+    input.dispose();
+  }
 }

@@ -83,6 +83,21 @@ async function expectStatus(page, re, what) {
   log(`${what}: "${(await statusText(page)).slice(0, 140)}"`);
 }
 
+/** Click Train and wait until this run finished (the status line counts finished runs) or failed. */
+async function trainAndWait(page) {
+  const runs = Number((await page.getByTestId('status').getAttribute('data-runs')) ?? 0);
+  await page.getByTestId('train').click();
+  await page.waitForFunction(
+    (n) => {
+      const st = document.querySelector('[data-testid=status]');
+      return Number(st?.dataset.runs ?? 0) > n || /failed|stopped/.test(st?.textContent ?? '');
+    },
+    runs,
+    { timeout: 300_000 },
+  );
+  return statusText(page);
+}
+
 async function badInputs(page) {
   await page.getByTestId('train').click();
   await expectStatus(page, /at least 2 classes/, 'no classes');
@@ -197,12 +212,7 @@ async function main() {
     );
 
     const tTrain = performance.now();
-    await page.getByTestId('train').click();
-    await page.waitForFunction(
-      () => /Trained|failed|stopped/.test(document.querySelector('[data-testid=status]')?.textContent ?? ''),
-      null,
-      { timeout: 300_000 },
-    );
+    await trainAndWait(page);
     const status = await statusText(page);
     log(`training: ${status} (${((performance.now() - tTrain) / 1000).toFixed(1)} s in the page)`);
     assert.match(status, /^Trained/);
@@ -222,14 +232,7 @@ async function main() {
     // A second run in the same page (features from the store): no tensor may be left behind.
     const tensorsAfter = async () => Number(await page.getByTestId('tensors').getAttribute('data-count'));
     const afterFirst = await tensorsAfter();
-    await page.getByTestId('train').click();
-    await page.waitForFunction(
-      () =>
-        /^Trained/.test(document.querySelector('[data-testid=status]')?.textContent ?? '') &&
-        document.querySelector('[data-testid=cache]')?.getAttribute('data-status') === 'hit',
-      null,
-      { timeout: 300_000 },
-    );
+    await trainAndWait(page);
     assert.equal(await tensorsAfter(), afterFirst, 'tf.memory().numTensors stable across training runs');
     log(`second run in the same page: ${afterFirst} tensors in memory after each run`);
     await page
@@ -270,18 +273,32 @@ async function main() {
     await page.getByTestId('predict-files').setInputFiles(files('stripes', 600, 1));
     await page.getByTestId('prediction').locator('.pred[data-class="stripes"]').waitFor();
     // Retrain the reopened project: every feature comes from the project's store (none recomputed).
-    await page.getByTestId('train').click();
-    await page.waitForFunction(
-      () => /Trained|failed|stopped/.test(document.querySelector('[data-testid=status]')?.textContent ?? ''),
-      null,
-      { timeout: 300_000 },
-    );
+    await trainAndWait(page);
     assert.match(await statusText(page), /^Trained/);
     log(`retrained after reopening: ${await page.getByTestId('cache').textContent()}`);
     assert.equal(await page.getByTestId('cache').getAttribute('data-status'), 'hit');
     assert.equal(await page.getByTestId('cache').getAttribute('data-built'), '0');
     assert.ok(Number(await page.getByTestId('val-accuracy').getAttribute('data-value')) >= 0.8);
     assert.equal(await page.getByTestId('fingerprints').getAttribute('data-ok'), 'true');
+
+    // Fine-tuning path: last stage + head (BatchNorm kept frozen) on the wasm backend, served from the
+    // app: the full model trains with the trainer's in-run activation cache and frostline's wasm kernels.
+    await page.locator('#set-backend').selectOption('wasm');
+    await page.getByRole('button', { name: 'Last stage + head' }).click();
+    await page.locator('#set-epochs').fill('2');
+    await page.locator('#set-epochs').press('Tab');
+    await page.locator('#policy-errors .ok').waitFor();
+    const lastStage = await corePlanFor(await page.getByTestId('policy-editor').inputValue(), 2);
+    assert.equal(Number(await table.getAttribute('data-trainable')), lastStage.trainableParams);
+    await trainAndWait(page);
+    log(`last stage + head: ${await statusText(page)}`);
+    assert.match(await statusText(page), /^Trained 2 epochs on wasm/);
+    log(`BACKEND (fine-tuning run): ${await page.getByTestId('backend').textContent()}`);
+    log(`activation cache: ${await page.getByTestId('cache').textContent()}`);
+    assert.equal(await page.getByTestId('cache').getAttribute('data-status'), 'hit');
+    log(`fingerprints: ${await page.getByTestId('fingerprints').textContent()}`);
+    assert.equal(await page.getByTestId('fingerprints').getAttribute('data-ok'), 'true');
+    assert.ok(Number(await page.getByTestId('val-accuracy').getAttribute('data-value')) >= 0.8);
 
     assert.deepEqual(outside, [], 'no request leaves the local origin');
     assert.deepEqual(problems, [], 'no console errors');
