@@ -98,6 +98,51 @@ async function trainAndWait(page) {
   return statusText(page);
 }
 
+/** The trained model's TF.js files, a project exported and imported back, and a bad project file. */
+async function downloadsAndProjectFile(page) {
+  const got = [];
+  const onDownload = (d) => got.push(d);
+  page.on('download', onDownload);
+  await page.locator('#dl-model').click();
+  for (let i = 0; i < 50 && got.length < 2; i++) await page.waitForTimeout(100);
+  page.off('download', onDownload);
+  const byName = Object.fromEntries(
+    await Promise.all(got.map(async (d) => [d.suggestedFilename(), await readFile(await d.path())])),
+  );
+  const json = JSON.parse(byName['frostline-model.json'].toString('utf8'));
+  const bytes = json.weightsManifest[0].weights.reduce(
+    (a, w) => a + 4 * w.shape.reduce((x, y) => x * y, 1),
+    0,
+  );
+  assert.equal(
+    byName['frostline-model.weights.bin'].byteLength,
+    bytes,
+    'model download: weights match the manifest',
+  );
+  log(
+    `model download: ${Object.keys(byName).join(' + ')} (${(bytes / 1e6).toFixed(1)} MB of float32 weights)`,
+  );
+
+  const [exported] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('#project-export').click(),
+  ]);
+  const file = await exported.path();
+  await page.locator('#project-import').setInputFiles({
+    name: 'project.frostline.json',
+    mimeType: 'application/json',
+    buffer: await readFile(file),
+  });
+  // The import is a new project (a saved one is never overwritten) with the trained head restored.
+  await expectStatus(page, /trained weights for circles, stripes restored/, 'project export → import');
+  await page.waitForFunction(() => document.querySelectorAll('#project-list option').length === 2);
+  assert.match(await page.getByTestId('class-count-1').textContent(), /^20 images/);
+  await page
+    .locator('#project-import')
+    .setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": 1}') });
+  await expectStatus(page, /not a frostline studio project file/, 'bad project file');
+}
+
 async function badInputs(page) {
   await page.getByTestId('train').click();
   await expectStatus(page, /at least 2 classes/, 'no classes');
@@ -264,6 +309,7 @@ async function main() {
       });
     }
     log(`screenshot: ${path.relative(process.cwd(), shot)}`);
+    await downloadsAndProjectFile(page);
 
     // Reopen: the project (classes, images, policy, trained head) comes back from IndexedDB.
     await page.goto(`${server.url}?size=${SIZE}`);
