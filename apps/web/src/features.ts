@@ -54,11 +54,13 @@ export async function featuresFor(
   items: ReadonlyArray<{ image: ImageRecord; label: number }>,
   batchSize: number,
   onProgress: (done: number) => void,
+  signal?: AbortSignal,
 ): Promise<FeatureBatch> {
   const t0 = performance.now();
   const store = new Map(project.features.map((f) => [f.key, f.data]));
   const missing = items.filter((it) => !store.has(featureKey(it.image.id, m.inputSize)));
   for (let i = 0; i < missing.length; i += batchSize) {
+    signal?.throwIfAborted();
     const chunk = missing.slice(i, i + batchSize);
     const x = await decodeBatch(chunk, m.inputSize);
     const f = tf.tidy(() => m.backbone.model.predict(m.backbone.preprocess(x)) as tf.Tensor2D);

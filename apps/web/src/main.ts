@@ -8,7 +8,7 @@ import * as db from './db';
 import { byId, fill, h, pct } from './dom';
 import { downloadModel, downloadPolicy, downloadSnippet } from './downloads';
 import { describeError, StudioError } from './errors';
-import { evaluate } from './evaluate';
+import { type Evaluation, evaluate } from './evaluate';
 import { featuresFor, headModel, isHeadOnly, pruneFeatures } from './features';
 import { imageTensor, readImageFile } from './images';
 import { buildModel, paramsOf, restoreWeights, type StudioModel, snapshotWeights } from './model';
@@ -16,7 +16,7 @@ import { checkPolicy, DEFAULT_POLICY, PRESETS } from './policy';
 import { INPUT_SIZES, newId, newProject, type Project, type Settings } from './project';
 import { exportProjectFile, importProjectFile } from './project-file';
 import { setStatus, showError } from './status';
-import { predictImages, predictRows, runTraining } from './trainer';
+import { type FrozenCheck, predictImages, predictRows, runTraining } from './trainer';
 import { classCard, thumbUrl } from './ui-classes';
 import { renderPolicy } from './ui-policy';
 import { confusionTable, epochTable, predictionRow } from './ui-results';
@@ -188,24 +188,45 @@ const classCallbacks = {
 };
 
 // ---------- training ----------
-async function trainAction(): Promise<void> {
-  if (state.busy) return;
-  const p = state.project;
-  const classes = activeClasses(p.classes);
+/** Why training cannot start (classes, policy), shown on the status line; true when it can. */
+async function preflight(): Promise<boolean> {
   try {
-    checkClasses(p.classes);
+    checkClasses(state.project.classes);
   } catch (e) {
     showError(e, 'Cannot train yet: ');
-    return;
+    return false;
   }
   await modelBuild;
-  const check = checkPolicy(p.policyText, state.model ? paramsOf(state.model) : undefined);
-  if (!check.ok) {
-    setStatus(`Cannot train: the policy is invalid — ${check.message}`, 'error');
-    return;
-  }
+  const check = checkPolicy(state.project.policyText, state.model ? paramsOf(state.model) : undefined);
+  if (!check.ok) setStatus(`Cannot train: the policy is invalid — ${check.message}`, 'error');
+  return check.ok;
+}
+
+function showFrozenCheck(f: FrozenCheck): void {
+  const el = byId('fingerprints');
+  el.textContent =
+    f.changed.length === 0
+      ? `verified unchanged: ${f.checked} frozen tensors bit-identical (fingerprint ${f.before} before, ${f.after} after)`
+      : `CHANGED: ${f.changed.length} of ${f.checked} frozen tensors (${f.changed.slice(0, 5).join(', ')})`;
+  el.dataset.ok = String(f.changed.length === 0 && f.before === f.after);
+}
+
+function showEvaluation(ev: Evaluation, names: readonly string[]): void {
+  const el = byId('val-accuracy');
+  el.textContent = `${pct(ev.accuracy)} (${ev.perClass.reduce((a, c) => a + c.correct, 0)}/${ev.total})`;
+  el.dataset.value = String(ev.accuracy);
+  fill(byId('confusion'), confusionTable(ev, names));
+}
+
+/** Build a fresh model, prepare the data the plan needs, train, verify, evaluate, keep the result. */
+// One run's whole lifecycle in one place, so that its `finally` releases everything the run made.
+async function trainAction(): Promise<void> {
+  if (state.busy || !(await preflight())) return;
+  const p = state.project;
+  const classes = activeClasses(p.classes);
   state.busy = true;
-  state.abort = new AbortController();
+  const abort = new AbortController();
+  state.abort = abort;
   byId<HTMLButtonElement>('train').disabled = true;
   byId<HTMLButtonElement>('abort').disabled = false;
   const owned: tf.Tensor[] = [];
@@ -223,11 +244,12 @@ async function trainAction(): Promise<void> {
     const params = paramsOf(model);
     const planCheck = checkPolicy(p.policyText, params);
     if (!planCheck.ok) throw new StudioError('BAD_SETTING', planCheck.message);
+    const plan = planCheck.plan;
     const split = splitClasses(classes, p.settings.heldOut, p.settings.seed);
     const view = trainingView(p.settings);
-    const headOnly = isHeadOnly(model, params, planCheck.plan.policy, p.settings.epochs);
+    const headOnly = isHeadOnly(model, params, plan.policy, p.settings.epochs);
     const data = headOnly
-      ? await featureData(model, split, names.length, owned)
+      ? await featureData(model, split, names.length, owned, abort.signal)
       : await imageData(model, split, names.length, owned);
     view.persisted = headOnly;
     if (headOnly) headNet = data.net.model;
@@ -236,23 +258,15 @@ async function trainAction(): Promise<void> {
       net: data.net,
       // The head model holds exactly the plan's trainable parameters; name selectors keep them so.
       policy: headOnly
-        ? {
-            default: 'frozen',
-            rules: [{ unfreeze: planCheck.plan.trainableNames().map((n) => `name:${n}`) }],
-          }
-        : planCheck.plan.policy,
-      plan: planCheck.plan,
+        ? { default: 'frozen', rules: [{ unfreeze: plan.trainableNames().map((n) => `name:${n}`) }] }
+        : plan.policy,
+      plan,
       data: { train: data.train, validation: data.heldOut },
       settings: p.settings,
-      signal: state.abort.signal,
+      signal: abort.signal,
       onEvent: view.onEvent,
     });
-    const f = run.frozen;
-    byId('fingerprints').textContent =
-      f.changed.length === 0
-        ? `verified unchanged: ${f.checked} frozen tensors bit-identical (fingerprint ${f.before} before, ${f.after} after)`
-        : `CHANGED: ${f.changed.length} of ${f.checked} frozen tensors (${f.changed.slice(0, 5).join(', ')})`;
-    byId('fingerprints').dataset.ok = String(f.changed.length === 0 && f.before === f.after);
+    showFrozenCheck(run.frozen);
     // Held-out inputs are already what the trained net takes (features or preprocessed images).
     const probs = predictRows(data.net.model, data.heldOut.x, p.settings.batchSize);
     const ev = evaluate(
@@ -260,10 +274,7 @@ async function trainAction(): Promise<void> {
       probs,
       names.length,
     );
-    byId('val-accuracy').textContent =
-      `${pct(ev.accuracy)} (${ev.perClass.reduce((a, c) => a + c.correct, 0)}/${ev.total})`;
-    byId('val-accuracy').dataset.value = String(ev.accuracy);
-    fill(byId('confusion'), confusionTable(ev, names));
+    showEvaluation(ev, names);
     state.trained = true;
     p.trained = snapshotWeights(model, new Set(run.plan.trainableNames()), p.policyText);
     await saveNow();
@@ -271,14 +282,18 @@ async function trainAction(): Promise<void> {
     const st = byId('status');
     st.dataset.runs = String(Number(st.dataset.runs ?? 0) + 1);
     updatePolicy();
+    const epochs = run.result.history.length;
     setStatus(
-      `Trained ${run.result.history.length} epoch${run.result.history.length === 1 ? '' : 's'} on ${backend.name} in ${(run.result.timing.totalMs / 1000).toFixed(1)} s: held-out accuracy ${pct(ev.accuracy)}.`,
+      `Trained ${epochs} epoch${epochs === 1 ? '' : 's'} on ${backend.name} in ${(run.result.timing.totalMs / 1000).toFixed(1)} s: held-out accuracy ${pct(ev.accuracy)}.`,
       'ok',
     );
   } catch (e) {
-    if (state.abort?.signal.aborted)
-      setStatus('Training stopped. The model keeps the weights of the last finished batch.', 'info');
-    else showError(e, 'Training failed: ');
+    if (abort.signal.aborted) {
+      setStatus(
+        'Training stopped. Nothing was saved: the project keeps its previous trained weights.',
+        'info',
+      );
+    } else showError(e, 'Training failed: ');
   } finally {
     for (const t of owned) t.dispose();
     // The head model shares its layers with the full one: disposing it only drops its references.
@@ -310,13 +325,19 @@ async function featureData(
   split: Split,
   n: number,
   owned: tf.Tensor[],
+  signal: AbortSignal,
 ): Promise<RunData> {
   const p = state.project;
   const total = split.train.length + split.heldOut.length;
   const progress = (k: number) => setStatus(`Computing backbone features ${k}/${total}…`);
-  const tr = await featuresFor(model, p, split.train, p.settings.batchSize, progress);
-  const ho = await featuresFor(model, p, split.heldOut, p.settings.batchSize, (k) =>
-    progress(split.train.length + k),
+  const tr = await featuresFor(model, p, split.train, p.settings.batchSize, progress, signal);
+  const ho = await featuresFor(
+    model,
+    p,
+    split.heldOut,
+    p.settings.batchSize,
+    (k) => progress(split.train.length + k),
+    signal,
   );
   owned.push(tr.x, ho.x);
   const built = tr.built + ho.built;

@@ -25,6 +25,7 @@ export function thumbUrl(img: ImageRecord): string {
  * One card per class: name input (`class-name-N`), file input (`class-files-N`), a drop zone,
  * thumbnails and the messages of its last upload. N counts from 1, as the visible labels do.
  */
+// Long only because it is one element tree (inputs, buttons, thumbnails) plus its drop handlers.
 export function classCard(
   c: ClassRecord,
   n: number,

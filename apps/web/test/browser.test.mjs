@@ -336,6 +336,10 @@ async function main() {
     await page.locator('#policy-errors .ok').waitFor();
     const lastStage = await corePlanFor(await page.getByTestId('policy-editor').inputValue(), 2);
     assert.equal(Number(await table.getAttribute('data-trainable')), lastStage.trainableParams);
+    // Stop right away: a clear message, nothing saved, and the next run starts normally.
+    await page.getByTestId('train').click();
+    await page.locator('#abort').click();
+    await expectStatus(page, /^Training stopped/, 'stop button');
     await trainAndWait(page);
     log(`last stage + head: ${await statusText(page)}`);
     assert.match(await statusText(page), /^Trained 2 epochs on wasm/);
