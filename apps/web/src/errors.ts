@@ -13,7 +13,8 @@ export type StudioErrorCode =
   | 'BAD_SETTING'
   | 'NOT_TRAINED'
   | 'MODEL_LOAD_FAILED'
-  | 'NO_BACKEND';
+  | 'NO_BACKEND'
+  | 'WEBCAM_UNAVAILABLE';
 
 /** The app's own user-facing errors, in frostline's error family (code + hint). */
 export class StudioError extends FrostlineError {

@@ -20,6 +20,7 @@ import { type FrozenCheck, predictImages, predictRows, runTraining } from './tra
 import { classCard, thumbUrl } from './ui-classes';
 import { renderPolicy } from './ui-policy';
 import { confusionTable, epochTable, predictionRow } from './ui-results';
+import { openWebcam } from './ui-webcam';
 
 interface State {
   project: Project;
@@ -180,6 +181,10 @@ const classCallbacks = {
   removeImage(c: Project['classes'][number], img: Project['classes'][number]['images'][number]) {
     c.images = c.images.filter((x) => x !== img);
     classesChanged();
+  },
+  webcam(c: Project['classes'][number]) {
+    const label = c.name || `class ${state.project.classes.indexOf(c) + 1}`;
+    openWebcam(label, (files) => void classCallbacks.addFiles(c, files)).catch((e) => showError(e));
   },
   removeClass(c: Project['classes'][number]) {
     state.project.classes = state.project.classes.filter((x) => x !== c);

@@ -6,6 +6,7 @@ export interface ClassCallbacks {
   addFiles(c: ClassRecord, files: File[]): void;
   removeImage(c: ClassRecord, img: ImageRecord): void;
   removeClass(c: ClassRecord): void;
+  webcam(c: ClassRecord): void;
 }
 
 const MAX_THUMBS = 48;
@@ -72,6 +73,11 @@ export function classCard(
         'span',
         { class: 'muted', 'data-testid': `class-count-${n}` },
         `${c.images.length} image${c.images.length === 1 ? '' : 's'}`,
+      ),
+      h(
+        'button',
+        { type: 'button', 'data-testid': `class-webcam-${n}`, onclick: () => cb.webcam(c) },
+        'Webcam',
       ),
       canRemove &&
         h(

@@ -205,7 +205,14 @@ async function main() {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless=new', '--no-sandbox', '--enable-unsafe-swiftshader'],
+    // A fake camera (Chromium's test pattern) and auto-accepted permission prompts, for the webcam.
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--enable-unsafe-swiftshader',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+    ],
   });
   const problems = [];
   const outside = [];
@@ -349,6 +356,15 @@ async function main() {
     log(`fingerprints: ${await page.getByTestId('fingerprints').textContent()}`);
     assert.equal(await page.getByTestId('fingerprints').getAttribute('data-ok'), 'true');
     assert.ok(Number(await page.getByTestId('val-accuracy').getAttribute('data-value')) >= 0.8);
+
+    // Webcam capture (optional in the app; files always work): one frame becomes one more image.
+    await page.getByTestId('class-webcam-2').click();
+    await page.getByTestId('webcam-capture').click();
+    await expectStatus(
+      page,
+      new RegExp(`stripes: added 1 image \\(${PER_CLASS + 1} in all\\)`),
+      'webcam capture',
+    );
 
     assert.deepEqual(outside, [], 'no request leaves the local origin');
     assert.deepEqual(problems, [], 'no console errors');
