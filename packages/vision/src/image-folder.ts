@@ -2,7 +2,7 @@ import type { Backbone } from './backbone';
 import { type ImageDataset, makeSplit } from './dataset';
 import { VisionError } from './errors';
 import { decodeImageRaw, type RawImage, sizeOf } from './image';
-import { loadSharp } from './peers';
+import { loadSharp, nodeImport } from './peers';
 import { createRng, shuffleInPlace } from './random';
 
 export interface ImageFolderOptions {
@@ -91,7 +91,10 @@ function checkFolderOptions(root: unknown, opts: ImageFolderOptions): void {
  * are skipped with a warning and listed in `report.skipped` (or throw in strict mode).
  */
 export async function imageFolder(root: string, opts: ImageFolderOptions = {}): Promise<ImageFolderDataset> {
-  const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
+  const [fs, path] = await Promise.all([
+    nodeImport<typeof import('node:fs/promises')>('node:fs/promises'),
+    nodeImport<typeof import('node:path')>('node:path'),
+  ]);
   checkFolderOptions(root, opts);
   const valSplit = opts.valSplit ?? 0.2;
   const channels = opts.channels ?? (opts.backbone?.inputShape[2] as 1 | 3 | undefined) ?? 3;
