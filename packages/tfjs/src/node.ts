@@ -25,6 +25,8 @@ async function builtin<T>(name: string): Promise<T> {
 }
 
 export const nodeFs = (): Promise<NodeFs> => builtin<NodeFs>('node:fs');
+export const nodeOs = (): Promise<typeof import('node:os')> => builtin('node:os');
+export const nodeCrypto = (): Promise<typeof import('node:crypto')> => builtin('node:crypto');
 export const nodePath = (): Promise<NodePath> => builtin<NodePath>('node:path');
 export const nodeZlib = (): Promise<typeof import('node:zlib')> =>
   builtin<typeof import('node:zlib')>('node:zlib');

@@ -1,6 +1,7 @@
 import { VisionError } from './errors';
 import { sizeOf } from './image';
 import type { ImageFolderOptions, ImageFolderReport } from './image-folder';
+import { nodeImport } from './peers';
 import { createRng, type Rng, shuffleInPlace } from './random';
 
 /** One image file found in a class folder. */
@@ -31,7 +32,10 @@ const DEFAULT_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp'];
  * the streaming loaders so both see the same files in the same order.
  */
 export async function listImageFolder(root: string, opts: ImageFolderOptions): Promise<FolderListing> {
-  const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
+  const [fs, path] = await Promise.all([
+    nodeImport<typeof import('node:fs/promises')>('node:fs/promises'),
+    nodeImport<typeof import('node:path')>('node:path'),
+  ]);
   const channels = opts.channels ?? (opts.backbone?.inputShape[2] as 1 | 3 | undefined) ?? 3;
   if (channels !== 1 && channels !== 3) {
     throw new VisionError(

@@ -75,19 +75,20 @@ export async function imageFolderStream(
   const prefetch = positiveInt(opts.prefetch, 'prefetch', 2, 0);
   const listing = await listImageFolder(root, opts);
   const { train, validation } = splitListing(listing, opts.valSplit ?? 0.2);
-  const fs = await import('node:fs/promises');
-  const path = await import('node:path');
+  const [fs, path, { createHash }] = await Promise.all([
+    nodeImport<typeof import('node:fs/promises')>('node:fs/promises'),
+    nodeImport<typeof import('node:path')>('node:path'),
+    nodeImport<typeof import('node:crypto')>('node:crypto'),
+  ]);
   const rel = (f: string) => path.relative(listing.root, f);
   const describeFile = async (f: ListedFile) => {
     const st = await fs.stat(f.file).catch(() => undefined);
     if (opts.identity === 'content') {
-      const { createHash } = await import('node:crypto');
       const bytes = await fs.readFile(f.file).catch(() => undefined);
       return `${rel(f.file)}\t${f.cls}\t${bytes ? createHash('sha256').update(bytes).digest('hex') : 'missing'}`;
     }
     return `${rel(f.file)}\t${f.cls}\t${st?.size ?? -1}\t${st?.mtimeMs ?? -1}`;
   };
-  const { createHash } = await import('node:crypto');
   const header = JSON.stringify({
     v: 1,
     size: listing.shape,

@@ -8,6 +8,7 @@ export {
   type StageClassifier,
   truncateBackbone,
 } from './backbone';
+export { type DecodeBlobOptions, decodeImageBlob } from './browser-image';
 export type { BackboneOptions } from './build-utils';
 export { checkCompatible, type ImageDataset, type ImageSplit } from './dataset';
 export { type DescribeOptions, describeBackbone } from './describe';

@@ -3,7 +3,7 @@ import type { Backbone } from './backbone';
 import { type ImageDataset, makeSplit } from './dataset';
 import { VisionError } from './errors';
 import { sizeOf } from './image';
-import { resolvePeer } from './peers';
+import { nodeImport, resolvePeer } from './peers';
 import { createRng, shuffleInPlace } from './random';
 
 /**
@@ -41,7 +41,7 @@ async function digitPixels(d: number): Promise<Float32Array> {
   const hit = cache.get(d);
   if (hit) return hit;
   const file = await resolvePeer(`mnist/src/digits/${d}.json`, 'mnistDataset', '1.1.0');
-  const { readFile } = await import('node:fs/promises');
+  const { readFile } = await nodeImport<typeof import('node:fs/promises')>('node:fs/promises');
   const json = JSON.parse(await readFile(file, 'utf8')) as { data: number[] };
   const arr = Float32Array.from(json.data);
   cache.set(d, arr);

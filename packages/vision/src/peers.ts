@@ -1,9 +1,16 @@
 import { VisionError } from './errors';
 
+/**
+ * `import()` through a variable specifier with bundler-ignore hints: browser bundles never try to
+ * resolve Node built-ins or Node-only peers (sharp), and those load only when a Node feature runs.
+ */
+export const nodeImport = <T>(specifier: string): Promise<T> =>
+  import(/* @vite-ignore */ /* webpackIgnore: true */ specifier) as Promise<T>;
+
 /** CommonJS `require` usable from both builds (ESM via createRequire, CJS natively). */
 export async function nodeRequire(): Promise<NodeJS.Require> {
   try {
-    const { createRequire } = await import('node:module');
+    const { createRequire } = await nodeImport<typeof import('node:module')>('node:module');
     return createRequire(import.meta.url);
   } catch {
     throw new VisionError(
@@ -61,7 +68,7 @@ let sharpPromise: Promise<SharpFactory> | undefined;
  * How optional peers are imported. A test seam: replacing `sharp` simulates a machine where it is not
  * installed (call `resetPeerCache()` after).
  */
-export const peerImports = { sharp: (): Promise<unknown> => import('sharp') };
+export const peerImports = { sharp: (): Promise<unknown> => nodeImport<unknown>('sharp') };
 
 /** Forget a loaded (or failed) sharp, so the next loadSharp imports again. */
 export function resetPeerCache(): void {

@@ -5,7 +5,7 @@ import { VisionError } from './errors';
 import { readModelArtifacts } from './fs-io';
 import { mnistCnnStageAliases, mnistCnnStages } from './mnist-cnn';
 import { mobileNetStageAliases, mobileNetV2Stages } from './mobilenet-v2';
-import { nodeRequire, resolvePeer } from './peers';
+import { nodeImport, nodeRequire, resolvePeer } from './peers';
 
 export type PretrainedName = 'mobilenet_v2' | 'mnist-cnn';
 
@@ -27,8 +27,8 @@ async function nsfwjsArtifacts(): Promise<tf.io.ModelArtifacts> {
   const purpose = 'loadPretrained("mobilenet_v2")';
   const entry = await resolvePeer('nsfwjs/models/mobilenet_v2', purpose, '4.3.0');
   const [{ readFile }, path, req] = await Promise.all([
-    import('node:fs/promises'),
-    import('node:path'),
+    nodeImport<typeof import('node:fs/promises')>('node:fs/promises'),
+    nodeImport<typeof import('node:path')>('node:path'),
     nodeRequire(),
   ]);
   const dir = path.join(path.dirname(entry), '..', '..', 'models', 'mobilenet_v2');
@@ -58,9 +58,10 @@ async function nsfwjsArtifacts(): Promise<tf.io.ModelArtifacts> {
 
 /** Folder of the MNIST CNN weights shipped with this package (`assets/mnist-cnn-0to4`). */
 export async function mnistCnnAssetDir(): Promise<string> {
-  const { fileURLToPath } = await import('node:url');
+  const { fileURLToPath } = await nodeImport<typeof import('node:url')>('node:url');
   // Same relative path from src/ (tests) and dist/ (published build): both sit one level below the package root.
-  return fileURLToPath(new URL('../assets/mnist-cnn-0to4/', import.meta.url));
+  // Node-only path: the hint keeps bundlers from trying to emit the folder as a browser asset.
+  return fileURLToPath(new URL(/* @vite-ignore */ '../assets/mnist-cnn-0to4/', import.meta.url));
 }
 
 /**

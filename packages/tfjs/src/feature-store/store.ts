@@ -1,5 +1,6 @@
 import { FrostlineTfjsError } from '../errors';
-import { nodeFs, nodePath } from '../node';
+import { ensureDirSync, isPidAlive } from '../fs-safe';
+import { nodeFs, nodeOs, nodePath } from '../node';
 
 /**
  * A content-addressed store of frozen-prefix outputs on disk that outlives the run.
@@ -67,7 +68,7 @@ export async function defaultStoreDir(): Promise<string> {
   const env = typeof process !== 'undefined' ? process.env : {};
   if (env.FROSTLINE_CACHE_DIR) return path.resolve(env.FROSTLINE_CACHE_DIR);
   if (env.XDG_CACHE_HOME) return path.join(env.XDG_CACHE_HOME, 'frostline');
-  const os = (await import(/* @vite-ignore */ 'node:os' as string)) as typeof import('node:os');
+  const os = await nodeOs();
   return path.join(os.homedir(), '.cache', 'frostline');
 }
 
@@ -90,16 +91,6 @@ export function ioError(what: string, where: string, e: unknown): FrostlineTfjsE
       cause: e,
     },
   );
-}
-
-function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as { code?: string }).code === 'EPERM';
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -130,22 +121,12 @@ export class FeatureStore {
     }
     const [fs, path] = await Promise.all([nodeFs(), nodePath()]);
     const root = path.resolve(opts.dir ?? (await defaultStoreDir()));
-    if (root === '/proc' || root.startsWith('/proc/')) {
-      // Node 20's recursive mkdir never returns under /proc.
-      throw new FrostlineTfjsError(
-        'CACHE_IO',
-        `Feature cache: ${root} is inside /proc, which cannot hold files.`,
-        {
-          hint: 'Point FROSTLINE_CACHE_DIR (or cache: { dir }) at a normal folder.',
-          file: root,
-        },
-      );
-    }
     try {
-      fs.mkdirSync(root, { recursive: true });
+      // Not mkdirSync(…, { recursive: true }): on Node 20 it never returns for a path under /proc.
+      ensureDirSync(fs, path, root, 'create the feature cache folder');
       fs.accessSync(root, fs.constants.W_OK);
     } catch (e) {
-      throw ioError('use the folder', root, e);
+      throw ioError('use the folder', root, (e as { cause?: unknown }).cause ?? e);
     }
     return new FeatureStore(fs, path, root, opts);
   }
@@ -227,7 +208,7 @@ export class FeatureStore {
       if (existing) return { manifest: existing, built: false };
       if (this.tryLock(lock)) break;
       const holder = Number(this.readText(lock));
-      if (!pidAlive(holder)) {
+      if (!isPidAlive(holder)) {
         this.fs.rmSync(lock, { force: true });
         continue;
       }
@@ -332,7 +313,7 @@ export class FeatureStore {
   private cleanStaleTemporaries(): void {
     for (const name of this.safeReaddir(this.root)) {
       const m = /^\.tmp-[0-9a-f]+-(\d+)-/.exec(name);
-      if (m && !pidAlive(Number(m[1]))) this.removeDir(this.path.join(this.root, name));
+      if (m && !isPidAlive(Number(m[1]))) this.removeDir(this.path.join(this.root, name));
     }
   }
 

@@ -8,6 +8,7 @@ import { extractToStore, type PrefixForward, StoredFeatures } from '../feature-s
 import { CheckedStream, type StreamSource } from '../feature-store/source';
 import { FeatureStore } from '../feature-store/store';
 import { runFlat } from '../graph';
+import { nodeCrypto } from '../node';
 import type { TrainBus } from './bus';
 import type { CachedRows } from './rows';
 import type { RunConfig } from './setup';
@@ -111,9 +112,7 @@ async function planSplit(
   prefixHash: string,
   cut: CutDecision,
 ): Promise<SplitPlan> {
-  const { createHash, randomBytes } = (await import(
-    /* @vite-ignore */ 'node:crypto' as string
-  )) as typeof import('node:crypto');
+  const { createHash, randomBytes } = await nodeCrypto();
   if (stream.identity === undefined) {
     return { split, stream, key: randomBytes(16).toString('hex'), persistent: false };
   }
