@@ -27,6 +27,8 @@ async function builtin<T>(name: string): Promise<T> {
 export const nodeFs = (): Promise<NodeFs> => builtin<NodeFs>('node:fs');
 export const nodeOs = (): Promise<typeof import('node:os')> => builtin('node:os');
 export const nodeCrypto = (): Promise<typeof import('node:crypto')> => builtin('node:crypto');
+export const nodeWorkerThreads = (): Promise<typeof import('node:worker_threads')> =>
+  builtin('node:worker_threads');
 export const nodePath = (): Promise<NodePath> => builtin<NodePath>('node:path');
 export const nodeZlib = (): Promise<typeof import('node:zlib')> =>
   builtin<typeof import('node:zlib')>('node:zlib');

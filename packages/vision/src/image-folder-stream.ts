@@ -4,6 +4,7 @@ import { VisionError } from './errors';
 import { decodeImageRaw, type RawImage } from './image';
 import type { ImageFolderOptions, ImageFolderReport } from './image-folder';
 import { type ListedFile, listImageFolder, splitListing } from './image-folder-list';
+import { loadSharp, nodeImport } from './peers';
 import { createRng, shuffleInPlace } from './random';
 
 /** One batch of a streaming split: preprocessed images and one-hot targets (the trainer disposes them). */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { nodeRequireResolve, wasmBinaryDir } from '../backend';
 import { FrostlineTfjsError } from '../errors';
+import { nodeWorkerThreads } from '../node';
 import { defaultThreads } from './onnxruntime';
 import { prefixArtifacts } from './prefix-model';
 import type { FrozenEngine, FrozenPrefix } from './types';
@@ -102,9 +103,7 @@ export async function workersEngine(
   if (!Number.isInteger(count) || count < 1) {
     throw new FrostlineTfjsError('BAD_OPTION', `workers must be a positive integer, got ${count}.`);
   }
-  const threads = (await import(
-    /* @vite-ignore */ 'node:worker_threads' as string
-  )) as typeof import('node:worker_threads');
+  const threads = await nodeWorkerThreads();
   const artifacts = await prefixArtifacts(prefix);
   const workerData = {
     tfjsPath: await nodeRequireResolve('@tensorflow/tfjs'),
