@@ -172,17 +172,17 @@ describe('feature store', () => {
     expect(fs.readdirSync(store.root)).toEqual([]);
   });
 
-  it('a folder under a regular file or inside /proc is a typed CACHE_IO error', async () => {
+  it('a folder under a regular file or inside /proc is a typed IO_ERROR', async () => {
     const dir = tmp();
     dirs.push(dir);
     const file = path.join(dir, 'file');
     fs.writeFileSync(file, 'x');
     await expect(FeatureStore.open({ dir: path.join(file, 'cache') })).rejects.toMatchObject({
-      code: 'CACHE_IO',
+      code: 'IO_ERROR',
       message: expect.stringContaining(path.join(file, 'cache')),
     });
     await expect(FeatureStore.open({ dir: '/proc/frostline-cache' })).rejects.toMatchObject({
-      code: 'CACHE_IO',
+      code: 'IO_ERROR',
     });
     await expect(FeatureStore.open({ dir, maxBytes: 0 })).rejects.toMatchObject({ code: 'BAD_OPTION' });
   });
@@ -202,22 +202,22 @@ describe('feature store', () => {
     });
 
     it.skipIf(!mounted)(
-      'a full disk is CACHE_IO with a fix, and the store holds no partial entry',
+      'a full disk is IO_ERROR with a fix, and the store holds no partial entry',
       async () => {
         const store = await FeatureStore.open({ dir: mnt });
         const big = new CheckedStream(rowsStream(64, 512, 16), 'data');
         await expect(extractToStore(store, KEY, big, double)).rejects.toMatchObject({
-          code: 'CACHE_IO',
+          code: 'IO_ERROR',
           hint: expect.stringMatching(/disk space/),
         });
         expect(fs.readdirSync(mnt)).toEqual([]);
       },
     );
 
-    it.skipIf(!mounted)('a read-only folder is CACHE_IO', async () => {
+    it.skipIf(!mounted)('a read-only folder is IO_ERROR', async () => {
       execFileSync('mount', ['-o', 'remount,ro', mnt]);
       try {
-        await expect(FeatureStore.open({ dir: mnt })).rejects.toMatchObject({ code: 'CACHE_IO' });
+        await expect(FeatureStore.open({ dir: mnt })).rejects.toMatchObject({ code: 'IO_ERROR' });
       } finally {
         execFileSync('mount', ['-o', 'remount,rw', mnt]);
       }

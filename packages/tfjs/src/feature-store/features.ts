@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { FrostlineTfjsError } from '../errors';
 import { nodeFs } from '../node';
 import type { CheckedStream } from './source';
-import { type EntryManifest, type FeatureStore, ioError } from './store';
+import { cacheIoError, type EntryManifest, type FeatureStore } from './store';
 
 type NodeFs = typeof import('node:fs');
 
@@ -105,7 +105,7 @@ export class StoredFeatures {
       });
     } catch (e) {
       r.dispose();
-      throw ioError('open the entry', store.root, e);
+      throw cacheIoError('open the entry', store.root, e);
     }
     return r;
   }

@@ -74,7 +74,11 @@ export async function defaultStoreDir(): Promise<string> {
 
 const KEY_RE = /^[0-9a-f]{16,64}$/;
 
-export function ioError(what: string, where: string, e: unknown): FrostlineTfjsError {
+/**
+ * The operating system refused a feature-cache read or write: `IO_ERROR` (the one code for OS failures),
+ * with a fix that fits the cache (free space, another FROSTLINE_CACHE_DIR, or `cache: 'off'`).
+ */
+export function cacheIoError(what: string, where: string, e: unknown): FrostlineTfjsError {
   const code = (e as { code?: string }).code ?? '';
   const fix =
     code === 'ENOSPC'
@@ -83,12 +87,13 @@ export function ioError(what: string, where: string, e: unknown): FrostlineTfjsE
         ? 'Make the folder writable, or point FROSTLINE_CACHE_DIR (or cache: { dir }) at a writable folder.'
         : 'Check the path, or set cache: "off" to train without the feature cache.';
   return new FrostlineTfjsError(
-    'CACHE_IO',
+    'IO_ERROR',
     `Feature cache: cannot ${what} ${where}: ${(e as Error).message}`,
     {
       hint: fix,
       file: where,
       cause: e,
+      details: { code, target: where, action: what },
     },
   );
 }
@@ -126,7 +131,7 @@ export class FeatureStore {
       ensureDirSync(fs, path, root, 'create the feature cache folder');
       fs.accessSync(root, fs.constants.W_OK);
     } catch (e) {
-      throw ioError('use the folder', root, (e as { cause?: unknown }).cause ?? e);
+      throw cacheIoError('use the folder', root, (e as { cause?: unknown }).cause ?? e);
     }
     return new FeatureStore(fs, path, root, opts);
   }
@@ -242,7 +247,7 @@ export class FeatureStore {
     try {
       this.fs.mkdirSync(tmp);
     } catch (e) {
-      throw ioError('create an entry in', this.root, e);
+      throw cacheIoError('create an entry in', this.root, e);
     }
     const writer = new EntryWriter(this.fs, this.path, tmp, key);
     try {
@@ -256,7 +261,7 @@ export class FeatureStore {
       writer.abort();
       this.removeDir(tmp);
       if (e instanceof FrostlineTfjsError) throw e;
-      if ((e as { code?: string }).code) throw ioError('write an entry in', this.root, e);
+      if ((e as { code?: string }).code) throw cacheIoError('write an entry in', this.root, e);
       throw e;
     }
   }
@@ -323,7 +328,7 @@ export class FeatureStore {
       return true;
     } catch (e) {
       if ((e as { code?: string }).code === 'EEXIST') return false;
-      throw ioError('lock an entry in', this.root, e);
+      throw cacheIoError('lock an entry in', this.root, e);
     }
   }
 
