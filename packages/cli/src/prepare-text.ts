@@ -81,7 +81,7 @@ export async function prepareText(
     notes: [
       `encoder ${encoder.id} (${encoder.dim}-d, frozen: inference-only runtime); embeddings cached in ${cache.dir}`,
     ],
-    train: async ({ policy, onEvent, signal }) => {
+    train: async ({ policy, onEvent, signal, checkpoint, resumeFrom }) => {
       const result = await nlp.trainTextClassifier({
         encoder,
         cache,
@@ -97,6 +97,8 @@ export async function prepareText(
         ...trainerOptions(config),
         onEvent,
         ...(signal ? { signal } : {}),
+        checkpoint,
+        ...(resumeFrom ? { resumeFrom } : {}),
       });
       ctx.note(
         `embedded in ${(result.timing.embedMs / 1000).toFixed(1)}s (${result.cache.hits} from cache, ${result.cache.misses} computed); ${result.summary}`,

@@ -42,6 +42,9 @@ export interface OwnTrainArgs {
   policy: PolicySpec;
   onEvent: (e: TrainEvent) => void;
   signal?: AbortSignal;
+  /** Where to keep a checkpoint every epoch, and the one to continue from (`--resume`). */
+  checkpoint: { dir: string; every: number };
+  resumeFrom?: string;
 }
 
 export interface OwnTrainResult {

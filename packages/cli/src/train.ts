@@ -157,20 +157,17 @@ async function testAccuracy(prepared: PreparedTfjsRun): Promise<RunRecord['test'
   return { acc, examples: prepared.counts.test ?? 0 };
 }
 
-/** Text runs: the prepared run trains itself (nlp plans encoder + head once); no checkpoints. */
+/** Text runs: the prepared run trains itself (nlp plans encoder + head once), with a checkpoint per epoch. */
 async function trainOwn(prepared: PreparedOwnRun, call: TrainCall): Promise<Trained> {
   const { config, opts } = call;
-  if (call.checkpointIn) {
-    throw new CliError('BAD_OPTION', `--resume is not available for ${config.task} runs`, {
-      hint: 'the head trains in seconds on cached embeddings: run it again without --resume',
-    });
-  }
   try {
     // nlp plans encoder + head once and hands the trainer that plan (its `plan` events carry it too).
     const r = await prepared.train({
       policy: call.policy,
       onEvent: call.onEvent,
       ...(opts.signal ? { signal: opts.signal } : {}),
+      checkpoint: { dir: call.checkpointDir, every: 1 },
+      ...(call.checkpointIn ? { resumeFrom: call.checkpointIn } : {}),
     });
     call.recorder.usePlan(r.plan);
     return {

@@ -191,6 +191,14 @@ describe('frostline train (in-process, real TF.js)', () => {
       expect(s.trainableParams).toBeLessThan(1_000);
       expect(readJson(join(out, 'metrics.json')).epochs).toHaveLength(2);
       expect(existsSync(join(out, 'model', 'model.json'))).toBe(true);
+      // Text runs checkpoint every epoch too, and --resume continues them.
+      expect(readJson(join(out, 'checkpoint', 'frostline.json')).epoch).toBe(2);
+      writeFileSync(join(dir, 'more.yaml'), readFileSync(config, 'utf8').replace('epochs: 2', 'epochs: 4'));
+      const more = await runCli(['train', '--config', join(dir, 'more.yaml'), '--resume', out]);
+      expect(more.stderr).toBe('');
+      expect(more.code).toBe(0);
+      expect(readJson(join(out, 'metrics.json')).epochs.map((e: { epoch: number }) => e.epoch)).toEqual([0, 1, 2, 3]);
+      expect(readJson(join(out, 'checkpoint', 'frostline.json')).epoch).toBe(4);
     },
   );
 

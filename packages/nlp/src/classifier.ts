@@ -58,6 +58,10 @@ export interface ClassifierTrainOptions {
   /** Options for the encoder when it has to run (batch size, progress). */
   embed?: EmbedOptions;
   signal?: AbortSignal;
+  /** Save a resumable checkpoint of the head every `every` epochs (default 1) and at the end (`@frostline/tfjs`' `train`). */
+  checkpoint?: { dir: string; every?: number };
+  /** Continue from a checkpoint folder written by a run with the same encoder, head and labels. */
+  resumeFrom?: string;
 }
 
 export interface ClassifierTrainResult {
@@ -279,6 +283,8 @@ function trainerOptions(opts: ClassifierTrainOptions, policy: PolicySpec): Train
     ...(opts.earlyStopping ? { earlyStopping: opts.earlyStopping } : {}),
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.checkpoint ? { checkpoint: opts.checkpoint } : {}),
+    ...(opts.resumeFrom ? { resumeFrom: opts.resumeFrom } : {}),
   };
 }
 
