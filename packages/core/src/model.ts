@@ -185,6 +185,7 @@ export function indexModel(params: unknown, opts: { allowEmpty?: boolean } = {})
   const groupOf = new Int32Array(n);
   const lastSeg = new Int32Array(n);
 
+  // Long by design: the hot step of indexModel's one pass; it grows the shared typed arrays above.
   const groupOfPrefix = (prefix: string): number => {
     const g = groupPrefix.length;
     // Segments of the prefix, written after the last group's (committed only for a new group).
