@@ -197,7 +197,9 @@ describe('frostline train (in-process, real TF.js)', () => {
       const more = await runCli(['train', '--config', join(dir, 'more.yaml'), '--resume', out]);
       expect(more.stderr).toBe('');
       expect(more.code).toBe(0);
-      expect(readJson(join(out, 'metrics.json')).epochs.map((e: { epoch: number }) => e.epoch)).toEqual([0, 1, 2, 3]);
+      expect(readJson(join(out, 'metrics.json')).epochs.map((e: { epoch: number }) => e.epoch)).toEqual([
+        0, 1, 2, 3,
+      ]);
       expect(readJson(join(out, 'checkpoint', 'frostline.json')).epoch).toBe(4);
     },
   );

@@ -128,12 +128,12 @@ function describe(v: unknown): string {
 
 export { describe as describeValue };
 
-// Long by design: one pass over 100k+ names whose steps share growing typed arrays; split, each
-// parameter would pay several calls and the closures' state would move into an object.
 /**
  * Validate and index a parameter list. Throws `PolicyError` (`INVALID_TYPE`, `DUPLICATE_PARAMETER`,
  * `EMPTY_MODEL`) with a path like `params[3].shape`.
  */
+// Long by design: one pass over 100k+ names whose steps share growing typed arrays; split, each
+// parameter would pay several calls and the closures' state would move into an object.
 export function indexModel(params: unknown, opts: { allowEmpty?: boolean } = {}): ModelIndex {
   if (!Array.isArray(params)) {
     throw new PolicyError('INVALID_TYPE', `expected an array of parameters, got ${describe(params)}`, {
@@ -185,6 +185,7 @@ export function indexModel(params: unknown, opts: { allowEmpty?: boolean } = {})
   const groupOf = new Int32Array(n);
   const lastSeg = new Int32Array(n);
 
+  // Long by design: the hot step of indexModel's one pass; it grows the shared typed arrays above.
   const groupOfPrefix = (prefix: string): number => {
     const g = groupPrefix.length;
     // Segments of the prefix, written after the last group's (committed only for a new group).

@@ -55,85 +55,136 @@ function turn(step: { every: number; start?: number }, i: number): number {
   return (step.start ?? 0) + i * step.every;
 }
 
+/**
+ * What the per-step expanders write into. `order` counts pushed rules so that rules starting at
+ * the same epoch keep their declaration order after sorting.
+ */
+interface ScheduleAccumulator {
+  rules: Array<ScheduledRule & { order: number }>;
+  pending: ExpandedSchedule['pending'];
+  warmups: WarmupFactor[];
+  order: number;
+}
+
+type StepOf<K extends ScheduleStep['kind']> = Extract<ScheduleStep, { kind: K }>;
+
+/** `freeze` / `unfreeze` at an epoch: one rule from then on, only checked before. */
+function expandAtStep(
+  acc: ScheduleAccumulator,
+  s: StepOf<'freeze' | 'unfreeze'>,
+  src: string,
+  strict: boolean,
+  epoch: number,
+): void {
+  const path = `${src}.select`;
+  if (epoch >= s.at)
+    acc.rules.push({
+      action: s.kind,
+      select: s.select,
+      source: src,
+      path,
+      strict,
+      since: s.at,
+      order: acc.order++,
+    });
+  else acc.pending.push({ select: s.select, path, strict });
+}
+
+/** `gradual`: groups unfreeze last-first, one every `every` epochs, and stay frozen until then. */
+function expandGradual(
+  acc: ScheduleAccumulator,
+  s: StepOf<'gradual'>,
+  src: string,
+  strict: boolean,
+  epoch: number,
+): void {
+  const n = s.groups.length;
+  for (let i = 0; i < n; i++) {
+    const g = n - 1 - i;
+    const at = turn(s, i);
+    const source = `${src}.groups[${g}]`;
+    const active = epoch >= at;
+    acc.rules.push({
+      action: active ? 'unfreeze' : 'freeze',
+      select: s.groups[g]!,
+      source,
+      path: source,
+      strict,
+      since: active ? at : 0,
+      order: acc.order++,
+    });
+  }
+}
+
+/** `progressive-freeze`: groups freeze in declared order, one every `every` epochs; only checked before. */
+function expandProgressiveFreeze(
+  acc: ScheduleAccumulator,
+  s: StepOf<'progressive-freeze'>,
+  src: string,
+  strict: boolean,
+  epoch: number,
+): void {
+  s.groups.forEach((sel, i) => {
+    const at = turn(s, i);
+    const source = `${src}.groups[${i}]`;
+    if (epoch >= at)
+      acc.rules.push({
+        action: 'freeze',
+        select: sel,
+        source,
+        path: source,
+        strict,
+        since: at,
+        order: acc.order++,
+      });
+    else acc.pending.push({ select: sel, path: source, strict });
+  });
+}
+
+/** `warmup`: frozen until `at`, then unfrozen with a growing LR factor. */
+function expandWarmup(
+  acc: ScheduleAccumulator,
+  s: StepOf<'warmup'>,
+  src: string,
+  strict: boolean,
+  epoch: number,
+): void {
+  const path = `${src}.select`;
+  const active = epoch >= s.at;
+  acc.rules.push({
+    action: active ? 'unfreeze' : 'freeze',
+    select: s.select,
+    source: src,
+    path,
+    strict,
+    since: active ? s.at : 0,
+    order: acc.order++,
+  });
+  acc.warmups.push({ select: s.select, path, strict, factor: warmupFactor(s, epoch) });
+}
+
 /** Expand a validated policy's schedule at one epoch. */
 export function expandSchedule(policy: PolicySpec, epoch: number): ExpandedSchedule {
-  const rules: Array<ScheduledRule & { order: number }> = [];
-  const pending: ExpandedSchedule['pending'] = [];
-  const warmups: WarmupFactor[] = [];
-  let order = 0;
+  const acc: ScheduleAccumulator = { rules: [], pending: [], warmups: [], order: 0 };
   (policy.schedule ?? []).forEach((s, k) => {
     const src = `schedule[${k}]`;
     const strict = s.strict !== false;
     switch (s.kind) {
       case 'unfreeze':
-      case 'freeze': {
-        const path = `${src}.select`;
-        if (epoch >= s.at)
-          rules.push({
-            action: s.kind,
-            select: s.select,
-            source: src,
-            path,
-            strict,
-            since: s.at,
-            order: order++,
-          });
-        else pending.push({ select: s.select, path, strict });
+      case 'freeze':
+        expandAtStep(acc, s, src, strict, epoch);
         break;
-      }
-      case 'gradual': {
-        const n = s.groups.length;
-        for (let i = 0; i < n; i++) {
-          const g = n - 1 - i;
-          const at = turn(s, i);
-          const source = `${src}.groups[${g}]`;
-          const active = epoch >= at;
-          rules.push({
-            action: active ? 'unfreeze' : 'freeze',
-            select: s.groups[g]!,
-            source,
-            path: source,
-            strict,
-            since: active ? at : 0,
-            order: order++,
-          });
-        }
+      case 'gradual':
+        expandGradual(acc, s, src, strict, epoch);
         break;
-      }
-      case 'progressive-freeze': {
-        s.groups.forEach((sel, i) => {
-          const at = turn(s, i);
-          const source = `${src}.groups[${i}]`;
-          if (epoch >= at)
-            rules.push({
-              action: 'freeze',
-              select: sel,
-              source,
-              path: source,
-              strict,
-              since: at,
-              order: order++,
-            });
-          else pending.push({ select: sel, path: source, strict });
-        });
+      case 'progressive-freeze':
+        expandProgressiveFreeze(acc, s, src, strict, epoch);
         break;
-      }
-      default: {
-        const path = `${src}.select`;
-        const active = epoch >= s.at;
-        rules.push({
-          action: active ? 'unfreeze' : 'freeze',
-          select: s.select,
-          source: src,
-          path,
-          strict,
-          since: active ? s.at : 0,
-          order: order++,
-        });
-        warmups.push({ select: s.select, path, strict, factor: warmupFactor(s, epoch) });
-      }
+      default:
+        expandWarmup(acc, s, src, strict, epoch);
     }
   });
+  const { rules, pending, warmups } = acc;
   rules.sort((a, b) => a.since - b.since || a.order - b.order);
   return { rules: rules.map(({ order: _o, ...r }) => r), pending, warmups };
 }

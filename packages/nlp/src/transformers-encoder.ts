@@ -236,38 +236,53 @@ function intOption(name: string, v: number | undefined, min: number): void {
   }
 }
 
-/** Loads a Hugging Face encoder through transformers.js; inference only, so every weight is fixed. */
-export async function loadTransformersEncoder(spec: TransformersEncoderSpec): Promise<TextEncoder> {
+const POOLINGS: readonly Pooling[] = ['cls', 'mean', 'max', 'pooler'];
+
+/** Checks the options that need no model, so a typo fails before a runtime is imported. */
+function checkSpecOptions(spec: TransformersEncoderSpec): Pooling {
   const pooling: Pooling = spec.pooling ?? 'cls';
-  if (!['cls', 'mean', 'max', 'pooler'].includes(pooling)) {
+  if (!POOLINGS.includes(pooling)) {
     throw new NlpError('BAD_OPTION', `unknown pooling '${pooling}'`, {
       hint: "use 'cls', 'mean', 'max' or 'pooler'",
     });
   }
   intOption('maxLength', spec.maxLength, 2);
   intOption('batchSize', spec.batchSize, 1);
-  const { name: runtimeName, mod } = await resolveRuntime(spec.runtime);
-  const resolved = resolveModel(spec, mod);
-  const local = 'dir' in resolved ? resolved : undefined;
+  return pooling;
+}
 
+interface LoadTarget {
+  runtimeName: string;
+  mod: TjsModule;
+  /** Model id as transformers.js gets it (under `local.root` when local). */
+  id: string;
+  local: ResolvedModel | undefined;
+  quantized: boolean;
+}
+
+/**
+ * Loads tokenizer and model. The runtime's `env` is process-wide, so it is pointed at this model
+ * only for the load and restored afterwards, also when the load fails.
+ */
+async function loadTokenizerAndModel(
+  spec: TransformersEncoderSpec,
+  { runtimeName, mod, id, local, quantized }: LoadTarget,
+): Promise<{ tokenizer: TjsTokenizer; model: TjsModel }> {
   const env = mod.env;
   const saved = { allowRemoteModels: env.allowRemoteModels, localModelPath: env.localModelPath };
-  const id = local ? local.id : (resolved as { remote: string }).remote;
-  const quantized = local ? local.quantized : (spec.quantized ?? false);
   // v3 selects weights by dtype, v2 by `quantized` (default true there!); pass both, each ignores the other.
   const loadOpts: Record<string, unknown> = {
     quantized,
     dtype: quantized ? 'q8' : 'fp32',
     local_files_only: !spec.allowRemote,
   };
-  let tokenizer: TjsTokenizer;
-  let model: TjsModel;
   try {
     env.allowRemoteModels = spec.allowRemote === true;
     if (local) env.localModelPath = local.root;
-    tokenizer = await mod.AutoTokenizer.from_pretrained(id, loadOpts);
-    model = await mod.AutoModel.from_pretrained(id, loadOpts);
+    const tokenizer = await mod.AutoTokenizer.from_pretrained(id, loadOpts);
+    const model = await mod.AutoModel.from_pretrained(id, loadOpts);
     activeRuntime = runtimeName as (typeof RUNTIMES)[number];
+    return { tokenizer, model };
   } catch (cause) {
     throw new NlpError(
       'MODEL_FILE_INVALID',
@@ -281,24 +296,40 @@ export async function loadTransformersEncoder(spec: TransformersEncoderSpec): Pr
     env.allowRemoteModels = saved.allowRemoteModels;
     env.localModelPath = saved.localModelPath;
   }
+}
 
-  // Remote models land in the runtime's cache folder; read the weights from there for params().
-  const onnxFile =
+/** The ONNX file the model ran from; remote models land in the runtime's cache folder. */
+function findOnnxFile({ mod, id, local, quantized }: LoadTarget): string | undefined {
+  return (
     local?.onnxFile ??
-    [env.cacheDir, env.localModelPath]
+    [mod.env.cacheDir, mod.env.localModelPath]
       .filter((r): r is string => !!r)
       .map((r) => join(r, id, 'onnx', quantized ? 'model_quantized.onnx' : 'model.onnx'))
-      .find((f) => existsSync(f));
-  const config = local?.config ?? {};
+      .find((f) => existsSync(f))
+  );
+}
+
+/** The weights' short digest (for the encoder id) and their parameter list (for params()). */
+function describeWeights(onnxFile: string | undefined): { digest: string; params: ParamInfo[] } {
   const bytes = onnxFile ? new Uint8Array(readFileSync(onnxFile)) : undefined;
   const digest = bytes ? createHash('sha256').update(bytes).digest('hex').slice(0, 12) : 'remote';
   const params = bytes ? onnxParams(bytes, { prefix: ENCODER_PREFIX, file: onnxFile }) : [];
+  return { digest, params };
+}
 
-  const numOr = (...keys: string[]) => {
-    for (const k of keys) if (typeof config[k] === 'number') return config[k] as number;
-    return undefined;
-  };
-  const positions = numOr('max_position_embeddings', 'n_positions');
+/** The first of `keys` that config.json sets to a number (architectures name the same thing differently). */
+function configNumber(config: Record<string, unknown>, ...keys: string[]): number | undefined {
+  for (const k of keys) if (typeof config[k] === 'number') return config[k] as number;
+  return undefined;
+}
+
+/** The token limit: the user's, checked against the model's, else the model's capped at 512. */
+function resolveMaxLength(
+  spec: TransformersEncoderSpec,
+  config: Record<string, unknown>,
+  tokenizer: TjsTokenizer,
+): number {
+  const positions = configNumber(config, 'max_position_embeddings', 'n_positions');
   const modelMax = typeof tokenizer.model_max_length === 'number' ? tokenizer.model_max_length : undefined;
   const limit = Math.min(positions ?? Number.POSITIVE_INFINITY, modelMax ?? Number.POSITIVE_INFINITY);
   if (spec.maxLength !== undefined && spec.maxLength > limit) {
@@ -310,93 +341,151 @@ export async function loadTransformersEncoder(spec: TransformersEncoderSpec): Pr
       },
     );
   }
-  const maxLength = spec.maxLength ?? Math.min(limit, 512);
-  const padId = tokenizer.pad_token_id ?? 0;
-  const sepId = tokenizer.sep_token_id ?? undefined;
-  const defaultBatch = spec.batchSize ?? 32;
-  const normalize = spec.normalize ?? false;
-  let dim = numOr('hidden_size', 'd_model', 'dim', 'hidden_dim') ?? 0;
+  return spec.maxLength ?? Math.min(limit, 512);
+}
+
+/** Truncates like Hugging Face tokenizers do: the closing special token ([SEP]) is kept. */
+function truncateRow(enc: TjsEncoding, r: number, maxLength: number, sepId: number | undefined): void {
+  const row = enc.input_ids[r]!;
+  if (row.length <= maxLength) return;
+  const keepLast = sepId !== undefined && row[row.length - 1] === sepId;
+  const cut = <T>(a: T[] | undefined) => {
+    if (!a) return a;
+    return keepLast ? [...a.slice(0, maxLength - 1), a[a.length - 1]!] : a.slice(0, maxLength);
+  };
+  enc.input_ids[r] = cut(row)!;
+  enc.attention_mask[r] = cut(enc.attention_mask[r])!;
+  if (enc.token_type_ids) enc.token_type_ids[r] = cut(enc.token_type_ids[r])!;
+}
+
+/** Pads the token rows `rows` of `enc` to their longest into row-major int64 arrays. */
+function padBatch(enc: TjsEncoding, rows: number[], padId: number) {
+  const len = Math.max(...rows.map((r) => enc.input_ids[r]!.length));
+  const ids = new BigInt64Array(rows.length * len).fill(BigInt(padId));
+  const mask = new BigInt64Array(rows.length * len);
+  const types = new BigInt64Array(rows.length * len);
+  rows.forEach((r, b) => {
+    const n = enc.input_ids[r]!.length;
+    for (let s = 0; s < n; s++) {
+      ids[b * len + s] = BigInt(enc.input_ids[r]![s]!);
+      mask[b * len + s] = BigInt(enc.attention_mask[r]![s]!);
+      types[b * len + s] = BigInt(enc.token_type_ids?.[r]?.[s] ?? 0);
+    }
+  });
+  return { ids, mask, types, dims: [rows.length, len] };
+}
+
+/** What a forward pass needs; fixed once the encoder is loaded. */
+interface ForwardContext {
+  mod: TjsModule;
+  model: TjsModel;
+  pooling: Pooling;
+  /** The user's model name, for errors. */
+  modelName: string;
+  padId: number;
+}
+
+/** One vector per row of `rows`: the model's `pooler_output`, or its last hidden state pooled. */
+async function runBatch(ctx: ForwardContext, enc: TjsEncoding, rows: number[]): Promise<Float32Array[]> {
+  const { ids, mask, types, dims } = padBatch(enc, rows, ctx.padId);
+  const out = await ctx.model({
+    input_ids: new ctx.mod.Tensor('int64', ids, dims),
+    attention_mask: new ctx.mod.Tensor('int64', mask, dims),
+    token_type_ids: new ctx.mod.Tensor('int64', types, dims),
+  });
+  if (ctx.pooling === 'pooler') {
+    const pooled = out.pooler_output;
+    if (!pooled) {
+      throw new NlpError('POOLING_UNAVAILABLE', `'${ctx.modelName}' has no pooler_output`, {
+        hint: "use pooling 'cls', 'mean' or 'max'",
+      });
+    }
+    const d = pooled.dims[1]!;
+    return rows.map((_, b) => Float32Array.from({ length: d }, (_v, h) => pooled.data[b * d + h]!));
+  }
+  const hidden = out.last_hidden_state ?? Object.values(out)[0];
+  if (!hidden) throw new NlpError('MODEL_FILE_INVALID', `'${ctx.modelName}' returned no outputs`);
+  return poolHidden(hidden.data, hidden.dims, mask, ctx.pooling);
+}
+
+interface EmbedContext extends ForwardContext {
+  tokenizer: TjsTokenizer;
+  maxLength: number;
+  sepId: number | undefined;
+  batchSize: number;
+  normalize: boolean;
+}
+
+/** Embeds a non-empty list of texts, in batches of similar length; results keep the input order. */
+async function embedTexts(
+  ctx: EmbedContext,
+  texts: readonly string[],
+  opts: EmbedOptions,
+): Promise<Float32Array[]> {
+  const enc = ctx.tokenizer([...texts], { padding: false, truncation: false, return_tensor: false });
+  for (let r = 0; r < texts.length; r++) truncateRow(enc, r, ctx.maxLength, ctx.sepId);
+  // Similar lengths in one batch: less padding to run through the model; order restored below.
+  const order = texts.map((_, i) => i).sort((a, b) => enc.input_ids[a]!.length - enc.input_ids[b]!.length);
+  const out = new Array<Float32Array>(texts.length);
+  const bs = opts.batchSize ?? ctx.batchSize;
+  for (let start = 0; start < order.length; start += bs) {
+    const rows = order.slice(start, start + bs);
+    const vecs = await runBatch(ctx, enc, rows);
+    rows.forEach((r, b) => {
+      out[r] = ctx.normalize ? l2normalize(vecs[b]!) : vecs[b]!;
+    });
+    opts.onProgress?.(Math.min(start + bs, order.length), order.length);
+  }
+  return out;
+}
+
+/** Loads a Hugging Face encoder through transformers.js; inference only, so every weight is fixed. */
+export async function loadTransformersEncoder(spec: TransformersEncoderSpec): Promise<TextEncoder> {
+  const pooling = checkSpecOptions(spec);
+  const { name: runtimeName, mod } = await resolveRuntime(spec.runtime);
+  const resolved = resolveModel(spec, mod);
+  const local = 'dir' in resolved ? resolved : undefined;
+  const target: LoadTarget = {
+    runtimeName,
+    mod,
+    id: local ? local.id : (resolved as { remote: string }).remote,
+    local,
+    quantized: local ? local.quantized : (spec.quantized ?? false),
+  };
+  const { tokenizer, model } = await loadTokenizerAndModel(spec, target);
+  const { digest, params } = describeWeights(findOnnxFile(target));
+  const config = local?.config ?? {};
+  const ctx: EmbedContext = {
+    mod,
+    model,
+    pooling,
+    modelName: spec.model,
+    padId: tokenizer.pad_token_id ?? 0,
+    tokenizer,
+    maxLength: resolveMaxLength(spec, config, tokenizer),
+    sepId: tokenizer.sep_token_id ?? undefined,
+    batchSize: spec.batchSize ?? 32,
+    normalize: spec.normalize ?? false,
+  };
+  let dim = configNumber(config, 'hidden_size', 'd_model', 'dim', 'hidden_dim') ?? 0;
   let disposed = false;
 
-  const runBatch = async (enc: TjsEncoding, rows: number[]): Promise<Float32Array[]> => {
-    const len = Math.max(...rows.map((r) => enc.input_ids[r]!.length));
-    const ids = new BigInt64Array(rows.length * len).fill(BigInt(padId));
-    const mask = new BigInt64Array(rows.length * len);
-    const types = new BigInt64Array(rows.length * len);
-    rows.forEach((r, b) => {
-      const n = enc.input_ids[r]!.length;
-      for (let s = 0; s < n; s++) {
-        ids[b * len + s] = BigInt(enc.input_ids[r]![s]!);
-        mask[b * len + s] = BigInt(enc.attention_mask[r]![s]!);
-        types[b * len + s] = BigInt(enc.token_type_ids?.[r]?.[s] ?? 0);
-      }
-    });
-    const dims = [rows.length, len];
-    const out = await model({
-      input_ids: new mod.Tensor('int64', ids, dims),
-      attention_mask: new mod.Tensor('int64', mask, dims),
-      token_type_ids: new mod.Tensor('int64', types, dims),
-    });
-    if (pooling === 'pooler') {
-      const pooled = out.pooler_output;
-      if (!pooled) {
-        throw new NlpError('POOLING_UNAVAILABLE', `'${spec.model}' has no pooler_output`, {
-          hint: "use pooling 'cls', 'mean' or 'max'",
-        });
-      }
-      const d = pooled.dims[1]!;
-      return rows.map((_, b) => Float32Array.from({ length: d }, (_v, h) => pooled.data[b * d + h]!));
-    }
-    const hidden = out.last_hidden_state ?? Object.values(out)[0];
-    if (!hidden) throw new NlpError('MODEL_FILE_INVALID', `'${spec.model}' returned no outputs`);
-    return poolHidden(hidden.data, hidden.dims, mask, pooling);
-  };
-
-  /** Truncates like Hugging Face tokenizers do: the closing special token ([SEP]) is kept. */
-  const truncate = (enc: TjsEncoding, r: number) => {
-    const row = enc.input_ids[r]!;
-    if (row.length <= maxLength) return;
-    const keepLast = sepId !== undefined && row[row.length - 1] === sepId;
-    const cut = <T>(a: T[] | undefined) => {
-      if (!a) return a;
-      return keepLast ? [...a.slice(0, maxLength - 1), a[a.length - 1]!] : a.slice(0, maxLength);
-    };
-    enc.input_ids[r] = cut(row)!;
-    enc.attention_mask[r] = cut(enc.attention_mask[r])!;
-    if (enc.token_type_ids) enc.token_type_ids[r] = cut(enc.token_type_ids[r])!;
-  };
-
   const encoder: TextEncoder = {
-    id: `transformers:${basename(id)}@${digest}`,
+    id: `transformers:${basename(target.id)}@${digest}`,
     kind: 'transformers',
     get dim() {
       return dim;
     },
     pooling,
-    normalize,
-    maxLength,
-    runtime: `${runtimeName}@${env.version ?? '?'}`,
+    normalize: ctx.normalize,
+    maxLength: ctx.maxLength,
+    runtime: `${runtimeName}@${mod.env.version ?? '?'}`,
     params: (): ParamInfo[] => params.map((p) => ({ ...p })),
     async embed(texts: readonly string[], opts: EmbedOptions = {}): Promise<Float32Array[]> {
       if (disposed) throw new NlpError('BAD_OPTION', 'encoder was disposed');
       intOption('batchSize', opts.batchSize, 1);
       if (texts.length === 0) return [];
-      const enc = tokenizer([...texts], { padding: false, truncation: false, return_tensor: false });
-      for (let r = 0; r < texts.length; r++) truncate(enc, r);
-      // Similar lengths in one batch: less padding to run through the model; order restored below.
-      const order = texts
-        .map((_, i) => i)
-        .sort((a, b) => enc.input_ids[a]!.length - enc.input_ids[b]!.length);
-      const out = new Array<Float32Array>(texts.length);
-      const bs = opts.batchSize ?? defaultBatch;
-      for (let start = 0; start < order.length; start += bs) {
-        const rows = order.slice(start, start + bs);
-        const vecs = await runBatch(enc, rows);
-        rows.forEach((r, b) => {
-          out[r] = normalize ? l2normalize(vecs[b]!) : vecs[b]!;
-        });
-        opts.onProgress?.(Math.min(start + bs, order.length), order.length);
-      }
+      const out = await embedTexts(ctx, texts, opts);
       if (!dim) dim = out[0]!.length;
       return out;
     },
@@ -406,6 +495,7 @@ export async function loadTransformersEncoder(spec: TransformersEncoderSpec): Pr
       await model.dispose?.();
     },
   };
+  // Some configs do not name the width, and pooler_output may differ from it: measure once.
   if (!dim || pooling === 'pooler') dim = (await encoder.embed(['a']))[0]!.length;
   return encoder;
 }

@@ -57,18 +57,8 @@ function layerTypeOf(name: string): string {
   return 'Dense';
 }
 
-/**
- * Universal Sentence Encoder lite (512-d, L2-normalised) as a TF.js GraphModel read from disk
- * through an in-memory IO handler (Node has no `file://` loader without tfjs-node). Runs on the
- * active TF.js backend; the wasm backend is ~15–40× faster than cpu here.
- */
-export async function loadUseLiteEncoder(
-  spec: UseLiteEncoderSpec = { kind: 'use-lite' },
-): Promise<TextEncoder> {
-  const dir = spec.dir ?? defaultDir();
-  const modelJson = readJsonFile<ModelJson>(join(dir, 'model.json'));
-  const vocabulary = readJsonFile<UseVocabulary>(join(dir, 'vocab.json'));
-  const weightSpecs = modelJson.weightsManifest.flatMap((g) => g.weights);
+/** All weight shards of model.json, in manifest order, as one buffer (what `fromMemory` takes). */
+function readWeightData(dir: string, modelJson: ModelJson): ArrayBuffer {
   const shards = modelJson.weightsManifest.flatMap((g) =>
     g.paths.map((p) => {
       const file = join(dir, p);
@@ -81,17 +71,12 @@ export async function loadUseLiteEncoder(
     }),
   );
   const all = Buffer.concat(shards);
-  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
-  const model = await tf.loadGraphModel(
-    tf.io.fromMemory({
-      modelTopology: modelJson.modelTopology as tf.io.ModelArtifacts['modelTopology'],
-      weightSpecs,
-      weightData,
-      format: modelJson.format ?? 'graph-model',
-    }),
-  );
-  const tokenizer = new UseTokenizer(vocabulary);
-  const params: ParamInfo[] = weightSpecs
+  return all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
+}
+
+/** The encoder's non-scalar float32 weights, listed as frozen parameters. */
+function paramsOf(weightSpecs: tf.io.WeightsManifestEntry[]): ParamInfo[] {
+  return weightSpecs
     .filter((w) => w.dtype === 'float32' && w.shape.length > 0)
     .map((w) => {
       const cut = w.name.lastIndexOf('/');
@@ -105,39 +90,71 @@ export async function loadUseLiteEncoder(
         fixed: true,
       };
     });
-  const version = (() => {
-    try {
-      return (readJsonFile<{ version?: string }>(join(dir, '..', 'package.json')).version ??
-        'local') as string;
-    } catch {
-      return 'local';
-    }
-  })();
+}
+
+/** Version of the weights package the folder belongs to, for the encoder id; `local` for any other folder. */
+function packageVersion(dir: string): string {
+  try {
+    return (readJsonFile<{ version?: string }>(join(dir, '..', 'package.json')).version ?? 'local') as string;
+  } catch {
+    return 'local';
+  }
+}
+
+/** One forward pass: the texts as a sparse (indices, values) token batch, one 512-d vector per text. */
+async function embedBatch(
+  model: tf.GraphModel,
+  tokenizer: UseTokenizer,
+  texts: readonly string[],
+): Promise<Float32Array[]> {
+  const indices: number[] = [];
+  const values: number[] = [];
+  texts.forEach((t, i) => {
+    tokenizer.encode(t).forEach((id, j) => {
+      indices.push(i, j);
+      values.push(id);
+    });
+  });
+  const indicesT = tf.tensor2d(indices, [values.length, 2], 'int32');
+  const valuesT = tf.tensor1d(values, 'int32');
+  try {
+    const out = (await model.executeAsync({ indices: indicesT, values: valuesT })) as tf.Tensor;
+    const data = (await out.data()) as Float32Array;
+    const dim = out.shape[1]!;
+    out.dispose();
+    return texts.map((_, i) => data.slice(i * dim, (i + 1) * dim));
+  } finally {
+    indicesT.dispose();
+    valuesT.dispose();
+  }
+}
+
+/**
+ * Universal Sentence Encoder lite (512-d, L2-normalised) as a TF.js GraphModel read from disk
+ * through an in-memory IO handler (Node has no `file://` loader without tfjs-node). Runs on the
+ * active TF.js backend; the wasm backend is ~15–40× faster than cpu here.
+ */
+export async function loadUseLiteEncoder(
+  spec: UseLiteEncoderSpec = { kind: 'use-lite' },
+): Promise<TextEncoder> {
+  const dir = spec.dir ?? defaultDir();
+  const modelJson = readJsonFile<ModelJson>(join(dir, 'model.json'));
+  const vocabulary = readJsonFile<UseVocabulary>(join(dir, 'vocab.json'));
+  const weightSpecs = modelJson.weightsManifest.flatMap((g) => g.weights);
+  const weightData = readWeightData(dir, modelJson);
+  const model = await tf.loadGraphModel(
+    tf.io.fromMemory({
+      modelTopology: modelJson.modelTopology as tf.io.ModelArtifacts['modelTopology'],
+      weightSpecs,
+      weightData,
+      format: modelJson.format ?? 'graph-model',
+    }),
+  );
+  const tokenizer = new UseTokenizer(vocabulary);
+  const params = paramsOf(weightSpecs);
+  const version = packageVersion(dir);
   const defaultBatch = spec.batchSize ?? 32;
   let disposed = false;
-
-  const runBatch = async (texts: readonly string[]): Promise<Float32Array[]> => {
-    const indices: number[] = [];
-    const values: number[] = [];
-    texts.forEach((t, i) => {
-      tokenizer.encode(t).forEach((id, j) => {
-        indices.push(i, j);
-        values.push(id);
-      });
-    });
-    const indicesT = tf.tensor2d(indices, [values.length, 2], 'int32');
-    const valuesT = tf.tensor1d(values, 'int32');
-    try {
-      const out = (await model.executeAsync({ indices: indicesT, values: valuesT })) as tf.Tensor;
-      const data = (await out.data()) as Float32Array;
-      const dim = out.shape[1]!;
-      out.dispose();
-      return texts.map((_, i) => data.slice(i * dim, (i + 1) * dim));
-    } finally {
-      indicesT.dispose();
-      valuesT.dispose();
-    }
-  };
 
   return {
     id: `use-lite:${PACKAGE}@${version}`,
@@ -157,7 +174,7 @@ export async function loadUseLiteEncoder(
       for (let start = 0; start < texts.length; start += bs) {
         // An empty text has no tokens, and the model cannot pool nothing: give it a lone space piece.
         const batch = texts.slice(start, start + bs).map((t) => (t.trim().length === 0 ? ' ' : t));
-        out.push(...(await runBatch(batch)));
+        out.push(...(await embedBatch(model, tokenizer, batch)));
         opts.onProgress?.(out.length, texts.length);
       }
       return out;

@@ -48,3 +48,17 @@ export function globalPool(x: tf.SymbolicTensor, pooling: 'avg' | 'max', name?: 
       : tf.layers.globalMaxPooling2d(name ? { name } : {});
   return layer.apply(x) as tf.SymbolicTensor;
 }
+
+/**
+ * Optional global pooling after the last stage (no top), under the Keras layer names, so the
+ * pooled layer can be named as `featureLayer`. Without pooling, returns the input unchanged.
+ */
+export function poolFeatures(
+  x: tf.SymbolicTensor,
+  pooling: 'avg' | 'max' | null | undefined,
+  featureLayer: string,
+): { output: tf.SymbolicTensor; featureLayer: string } {
+  if (!pooling) return { output: x, featureLayer };
+  const name = pooling === 'avg' ? 'global_average_pooling2d' : 'global_max_pooling2d';
+  return { output: globalPool(x, pooling, name), featureLayer: name };
+}
