@@ -36,24 +36,7 @@ export async function listImageFolder(root: string, opts: ImageFolderOptions): P
     nodeImport<typeof import('node:fs/promises')>('node:fs/promises'),
     nodeImport<typeof import('node:path')>('node:path'),
   ]);
-  const channels = opts.channels ?? (opts.backbone?.inputShape[2] as 1 | 3 | undefined) ?? 3;
-  if (channels !== 1 && channels !== 3) {
-    throw new VisionError(
-      'CHANNEL_MISMATCH',
-      `imageFolder: channels must be 1 or 3, got ${channels}`,
-      'backbones take 3-channel RGB (or 1-channel gray) images',
-    );
-  }
-  const [h, w] = sizeOf(
-    opts.size ?? (opts.backbone ? [opts.backbone.inputShape[0], opts.backbone.inputShape[1]] : 224),
-  );
-  if (opts.backbone && opts.backbone.inputShape[2] !== channels) {
-    throw new VisionError(
-      'CHANNEL_MISMATCH',
-      `imageFolder: channels ${channels} but the backbone takes ${opts.backbone.inputShape[2]}-channel images`,
-      `omit channels, or pass channels: ${opts.backbone.inputShape[2]}`,
-    );
-  }
+  const shape = imageShapeOf(opts);
   const exts = new Set(
     (opts.extensions ?? DEFAULT_EXTENSIONS).map((e) => e.toLowerCase().replace(/^\./, '')),
   );
@@ -109,12 +92,35 @@ export async function listImageFolder(root: string, opts: ImageFolderOptions): P
     root,
     classNames,
     byClass,
-    shape: [h, w, channels],
+    shape,
     report,
     rng,
     concurrency: Math.max(1, opts.concurrency ?? 4),
     warn,
   };
+}
+
+/** [height, width, channels] the images are decoded to: the options', else the backbone's, else 224 × 224 × 3. */
+function imageShapeOf(opts: ImageFolderOptions): [number, number, 1 | 3] {
+  const channels = opts.channels ?? (opts.backbone?.inputShape[2] as 1 | 3 | undefined) ?? 3;
+  if (channels !== 1 && channels !== 3) {
+    throw new VisionError(
+      'CHANNEL_MISMATCH',
+      `imageFolder: channels must be 1 or 3, got ${channels}`,
+      'backbones take 3-channel RGB (or 1-channel gray) images',
+    );
+  }
+  const [h, w] = sizeOf(
+    opts.size ?? (opts.backbone ? [opts.backbone.inputShape[0], opts.backbone.inputShape[1]] : 224),
+  );
+  if (opts.backbone && opts.backbone.inputShape[2] !== channels) {
+    throw new VisionError(
+      'CHANNEL_MISMATCH',
+      `imageFolder: channels ${channels} but the backbone takes ${opts.backbone.inputShape[2]}-channel images`,
+      `omit channels, or pass channels: ${opts.backbone.inputShape[2]}`,
+    );
+  }
+  return [h, w, channels];
 }
 
 function checkClasses(root: string, classDirs: string[], expected: readonly string[] | undefined): void {
