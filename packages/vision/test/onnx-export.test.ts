@@ -38,7 +38,9 @@ function randomizeBatchNorm(model: tf.LayersModel, seed: number): void {
     const name = w.originalName ?? w.name;
     const isVar = /moving_variance|gamma/.test(name);
     if (!isVar && !/moving_mean|beta/.test(name)) continue;
-    const v = Float32Array.from({ length: w.shape[0] as number }, () => (isVar ? 0.5 + next() : next() - 0.5));
+    const v = Float32Array.from({ length: w.shape[0] as number }, () =>
+      isVar ? 0.5 + next() : next() - 0.5,
+    );
     const t = tf.tensor(v, w.shape as number[]);
     w.write(t);
     t.dispose();
@@ -50,7 +52,12 @@ async function nsfwjsInceptionV3(): Promise<tf.LayersModel> {
   const req = createRequire(import.meta.url);
   // nsfwjs' exports map hides package.json; its models sit next to the resolved entry (dist/…).
   const entry = req.resolve('nsfwjs');
-  const dir = path.join(entry.slice(0, entry.lastIndexOf(`${path.sep}dist${path.sep}`)), 'dist', 'models', 'inception_v3');
+  const dir = path.join(
+    entry.slice(0, entry.lastIndexOf(`${path.sep}dist${path.sep}`)),
+    'dist',
+    'models',
+    'inception_v3',
+  );
   const json = req(path.join(dir, 'model.min.js')) as tf.io.ModelJSON;
   const shards = json.weightsManifest.flatMap((g) => g.paths);
   const bytes = Buffer.concat(
