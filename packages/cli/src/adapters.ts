@@ -39,6 +39,12 @@ export interface TfjsApi {
   saveModel(model: AnyModel, dir: string): Promise<unknown>;
   loadModel(dir: string): Promise<AnyModel>;
   applyPolicy?(model: AnyModel, policy: PolicySpec, opts?: Record<string, unknown>): Plan;
+  /** Inference on the fastest engine present (onnxruntime, workers, TF.js), checked against TF.js. */
+  predictWithEngine?(
+    model: AnyModel,
+    x: AnyModel,
+    opts?: Record<string, unknown>,
+  ): Promise<{ output: AnyModel; engine: { name: string }; examplesPerSec: number }>;
 }
 
 export interface TrainResultLike {

@@ -27,11 +27,16 @@ export type ParsedCommand =
       command: 'export';
       flags: GlobalFlags;
       model: string;
-      policy: string;
-      to: 'pytorch' | 'paddle';
+      /** Required for pytorch/paddle; unused for onnx. */
+      policy?: string;
+      to: 'pytorch' | 'paddle' | 'onnx';
       epoch: number;
       modelVar?: string;
       lr?: number;
+      /** onnx: the .onnx file to write (never overwritten), optional prefix end and opset. */
+      output?: string;
+      upTo?: string;
+      opset?: number;
     };
 
 export const COMMANDS = ['plan', 'train', 'export', 'help'] as const;
@@ -63,6 +68,9 @@ const COMMAND_OPTIONS = {
     epoch: { type: 'string' },
     'model-var': { type: 'string' },
     lr: { type: 'string' },
+    output: { type: 'string', short: 'o' },
+    'up-to': { type: 'string' },
+    opset: { type: 'string' },
   },
 } as const;
 
@@ -73,6 +81,7 @@ Usage:
   frostline plan <model> --policy <file> [--format table|markdown|json]
   frostline train --config <run.yaml|json> [--resume <dir>] [--output <dir>]
   frostline export --policy <file> --model <model> --to pytorch|paddle
+  frostline export --model <run>/model --to onnx --output <file.onnx>
 
 <model> is a built-in name (linear-10x10, mlp-100-50-10, mnist-cnn, mobilenet_v2, mobilenet_v1,
 resnet18, resnet34, resnet50, use-lite), a folder with model.json, a Hugging Face model folder
@@ -123,7 +132,14 @@ Options:
       --epoch <n>        evaluate schedules at this 0-based epoch (default 0)
       --model-var <v>    Python variable holding the model (default: model)
       --lr <x>           base learning rate written into the optimizer
-      --json             JSON object with the snippet`,
+      --json             JSON object with the snippet
+
+  frostline export --model <dir> --to onnx --output <file.onnx> [--up-to <layer>] [--opset <n>]
+writes a trained TF.js model (a folder with model.json, e.g. a run's model/) as ONNX for deployment
+elsewhere (inference mode; NHWC input as in TF.js). An existing file is never overwritten.
+  -o, --output <file>    the .onnx file to write
+      --up-to <layer>    export only up to this layer (e.g. the frozen backbone)
+      --opset <n>        ONNX opset, 13–18 (default 13)`,
 };
 
 function rewriteParseError(error: unknown, command: string): CliError {
@@ -267,12 +283,24 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     if (!Number.isFinite(lr) || lr <= 0)
       throw new CliError('BAD_OPTION', `--lr must be a positive number, got '${v.lr}'`);
   }
+  const to = enumOption(
+    required(v.to, 'to', 'export'),
+    'to',
+    ['pytorch', 'paddle', 'onnx'] as const,
+    'pytorch',
+  );
   return {
     command: 'export',
     flags,
-    policy: required(v.policy, 'policy', 'export'),
+    ...(to === 'onnx'
+      ? {
+          output: required(v.output, 'output', 'export'),
+          ...(v['up-to'] === undefined ? {} : { upTo: v['up-to'] }),
+          ...(v.opset === undefined ? {} : { opset: intOption(v.opset, 'opset', 13, 1) }),
+        }
+      : { policy: required(v.policy, 'policy', 'export') }),
     model: required(v.model, 'model', 'export'),
-    to: enumOption(required(v.to, 'to', 'export'), 'to', ['pytorch', 'paddle'] as const, 'pytorch'),
+    to,
     epoch: intOption(v.epoch, 'epoch', 0),
     ...(v['model-var'] === undefined ? {} : { modelVar: v['model-var'] }),
     ...(lr === undefined ? {} : { lr }),

@@ -284,12 +284,18 @@ export async function runTraining(
     // Test accuracy on the held-out split, when the dataset has one.
     if (prepared.test && status !== 'interrupted') {
       const { x, y } = prepared.test;
+      // The trained model is inference-only now: run it on the fastest engine present.
+      const fast = tfjs.predictWithEngine ? await tfjs.predictWithEngine(model, x) : undefined;
       const acc = tf.tidy(() => {
-        const pred = model.predict(x);
+        const pred = fast ? fast.output : model.predict(x);
         return tf.metrics.categoricalAccuracy(y, pred).mean().dataSync()[0] as number;
       });
-      run.test = { acc, examples: prepared.counts.test ?? 0 };
-      note(`test accuracy ${(acc * 100).toFixed(1)}% on ${prepared.counts.test} examples`);
+      fast?.output.dispose();
+      const engine = fast ? { engine: fast.engine.name, examplesPerSec: fast.examplesPerSec } : {};
+      run.test = { acc, examples: prepared.counts.test ?? 0, ...engine };
+      note(
+        `test accuracy ${(acc * 100).toFixed(1)}% on ${prepared.counts.test} examples${fast ? ` (${fast.engine.name}, ${fast.examplesPerSec.toFixed(0)} ex/s)` : ''}`,
+      );
     }
 
     const out: TrainingOutcome['files'] = { ...files };

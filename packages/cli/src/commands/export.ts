@@ -3,13 +3,16 @@ import type { ParsedCommand } from '../args';
 import type { CliIO } from '../io';
 import { resolveModel } from '../models';
 import { loadPolicyFile, planWithPolicyFile } from '../policy-file';
+import { exportOnnxCommand } from './export-onnx';
 
 type ExportCommand = Extract<ParsedCommand, { command: 'export' }>;
 
 export async function exportCommand(cmd: ExportCommand, io: CliIO): Promise<number> {
-  const policy = loadPolicyFile(cmd.policy);
+  if (cmd.to === 'onnx') return exportOnnxCommand(cmd, io);
+  const policyPath = cmd.policy!;
+  const policy = loadPolicyFile(policyPath);
   const model = await resolveModel(cmd.model);
-  const plan = planWithPolicyFile(model.params, policy, cmd.policy, cmd.epoch);
+  const plan = planWithPolicyFile(model.params, policy, policyPath, cmd.epoch);
   const code = exportPlan(plan, cmd.to, {
     ...(cmd.modelVar ? { modelVar: cmd.modelVar } : {}),
     ...(cmd.lr ? { lr: cmd.lr } : {}),

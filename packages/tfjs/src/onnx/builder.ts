@@ -133,7 +133,9 @@ export class OnnxGraphBuilder {
         output: opts.outputs.map(info),
       }),
     });
-    return onnx.ModelProto.encode(model).finish();
+    const bytes = onnx.ModelProto.encode(model).finish();
+    // protobufjs hands out a Node Buffer in Node: return a plain Uint8Array everywhere.
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   get nodeCount(): number {
