@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { FrostlineTfjsError } from '../errors';
 import { cutPoints, type FlatGraph, flattenModel, runFlat } from '../graph';
 import { CONVERTERS } from '../onnx/layers';
 import { layerClassName } from '../params';
@@ -49,6 +50,13 @@ export async function predictWithEngine(
   opts: PredictWithEngineOptions = {},
 ): Promise<PredictWithEngineResult> {
   const g = flattenModel(model);
+  if (g.inputs.length !== 1 || g.outputs.length !== 1) {
+    throw new FrostlineTfjsError(
+      'UNSUPPORTED_MODEL',
+      `predictWithEngine takes models with one input and one output; this one has ${g.inputs.length} and ${g.outputs.length}.`,
+      { hint: 'use model.predict for multi-input or multi-output models' },
+    );
+  }
   const prefix = enginePrefix(g) ?? { graph: g, nodeCount: 0, outputKey: g.inputs[0]! };
   const opened = await openEngine(prefix, prefix.nodeCount === 0 ? { ...opts, engine: 'tfjs' } : opts);
   const batch = opts.batchSize ?? 32;

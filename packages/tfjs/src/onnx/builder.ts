@@ -43,10 +43,6 @@ export class OnnxGraphBuilder {
     return name;
   }
 
-  reserve(name: string): void {
-    this.used.add(name);
-  }
-
   /** Add one node; returns the name of its (first) output. */
   op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, out?: string): string {
     const output = out ?? this.fresh(`${inputs[0] ?? opType}/${opType}`);
