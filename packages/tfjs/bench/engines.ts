@@ -47,7 +47,8 @@ const median = (xs: number[]) => {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
-const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 2 : 1)} ms`);
+const fmt = (ms: number) =>
+  ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
 
 /** The PyTorch subprocess: one JSON line in, one out. */
 class Torch {
@@ -123,11 +124,32 @@ async function forwardRows(size: number, torch: Torch | undefined): Promise<Row[
   const l = `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`;
   const what = `MobileNetV2 ${size}px prefix, batch ${BATCH}`;
   const rows: Row[] = [
-    { measure: what, side: 'onnxruntime (2 thr)', ms: m('onnxruntime'), base: 'TF.js wasm', baseMs: m('tfjs'), load: l },
-    { measure: what, side: 'workers (2 × wasm)', ms: m('workers'), base: 'TF.js wasm', baseMs: m('tfjs'), load: l },
+    {
+      measure: what,
+      side: 'onnxruntime (2 thr)',
+      ms: m('onnxruntime'),
+      base: 'TF.js wasm',
+      baseMs: m('tfjs'),
+      load: l,
+    },
+    {
+      measure: what,
+      side: 'workers (2 × wasm)',
+      ms: m('workers'),
+      base: 'TF.js wasm',
+      baseMs: m('tfjs'),
+      load: l,
+    },
   ];
   if (torch) {
-    rows.push({ measure: what, side: 'onnxruntime (2 thr)', ms: m('onnxruntime'), base: torch.version, baseMs: m('torch'), load: l });
+    rows.push({
+      measure: what,
+      side: 'onnxruntime (2 thr)',
+      ms: m('onnxruntime'),
+      base: torch.version,
+      baseMs: m('torch'),
+      load: l,
+    });
   }
   return rows;
 }
@@ -174,8 +196,22 @@ async function e2eRows(torch: Torch): Promise<Row[]> {
   const l = `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`;
   const what = `seed loop: MobileNetV2 224 frozen + head, ${n} img × ${epochs} ep`;
   return [
-    { measure: what, side: `frostline auto (${engine})`, ms: median(f), base: `${torch.version}, seed-style`, baseMs: median(seed), load: l },
-    { measure: what, side: 'frostline auto + cache', ms: median(f), base: `${torch.version}, features cached by hand`, baseMs: median(cached), load: l },
+    {
+      measure: what,
+      side: `frostline auto (${engine})`,
+      ms: median(f),
+      base: `${torch.version}, seed-style`,
+      baseMs: median(seed),
+      load: l,
+    },
+    {
+      measure: what,
+      side: 'frostline auto + cache',
+      ms: median(f),
+      base: `${torch.version}, features cached by hand`,
+      baseMs: median(cached),
+      load: l,
+    },
   ];
 }
 
@@ -193,7 +229,11 @@ function printTable(rows: Row[]): void {
 
 async function main(): Promise<void> {
   await selectBackend({ prefer: 'wasm', quiet: true });
-  log(`start: load ${loadavg().map((v) => v.toFixed(1)).join(' / ')}; ${QUICK ? 'quick' : 'full'} run`);
+  log(
+    `start: load ${loadavg()
+      .map((v) => v.toFixed(1))
+      .join(' / ')}; ${QUICK ? 'quick' : 'full'} run`,
+  );
   const torch = new Torch();
   await torch.start();
   const rows: Row[] = [];
@@ -205,7 +245,11 @@ async function main(): Promise<void> {
   }
   console.log(`\n${new Date().toISOString()} — Node ${process.version}, ${QUICK ? 'quick' : 'full'} run`);
   printTable(rows);
-  console.log(`end: load ${loadavg().map((v) => v.toFixed(1)).join(' / ')} (1/5/15 min) on ${availableParallelism()} cores`);
+  console.log(
+    `end: load ${loadavg()
+      .map((v) => v.toFixed(1))
+      .join(' / ')} (1/5/15 min) on ${availableParallelism()} cores`,
+  );
 }
 
 main().catch((e) => {
