@@ -187,10 +187,13 @@ async function e2eRows(torch: Torch): Promise<Row[]> {
     f.push(fr.ms);
     engine = fr.engine;
     loads.push(loadavg()[0]!);
+    log(`e2e frostline ${fmt(fr.ms)} (${engine}), load ${load()}`);
     seed.push(await torch.call({ ...cmd, mode: 'seed' }));
     loads.push(loadavg()[0]!);
+    log(`e2e torch seed-style ${fmt(seed.at(-1)!)}, load ${load()}`);
     cached.push(await torch.call({ ...cmd, mode: 'cached' }));
     loads.push(loadavg()[0]!);
+    log(`e2e torch cached by hand ${fmt(cached.at(-1)!)}, load ${load()}`);
     log(`e2e round ${round + 1}/${cfg.e2eRounds}: frostline ${fmt(fr.ms)} (${engine}), load ${load()}`);
   }
   const l = `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`;
@@ -238,7 +241,13 @@ async function main(): Promise<void> {
   await torch.start();
   const rows: Row[] = [];
   try {
-    if (ONLY !== 'e2e') for (const size of [224, 96]) rows.push(...(await forwardRows(size, torch)));
+    if (ONLY !== 'e2e') {
+      for (const size of [224, 96]) {
+        const r = await forwardRows(size, torch);
+        rows.push(...r);
+        printTable(r); // as soon as measured: a long e2e cannot lose them
+      }
+    }
     if (ONLY !== 'forward') rows.push(...(await e2eRows(torch)));
   } finally {
     torch.stop();
