@@ -35,13 +35,18 @@ export type ParsedCommand =
       command: 'export';
       flags: GlobalFlags;
       model: string;
-      policy: string;
-      to: 'pytorch' | 'paddle';
+      /** Required for pytorch/paddle; unused for onnx. */
+      policy?: string;
+      to: 'pytorch' | 'paddle' | 'onnx';
       epoch: number;
       modelVar?: string;
       lr?: number;
       numClasses?: number;
       launcher?: 'ddp' | 'fsdp';
+      /** onnx: the .onnx file to write (never overwritten), optional prefix end and opset. */
+      output?: string;
+      upTo?: string;
+      opset?: number;
     }
   | {
       command: 'cache';
@@ -86,6 +91,9 @@ const COMMAND_OPTIONS = {
     lr: { type: 'string' },
     'num-classes': { type: 'string' },
     launcher: { type: 'string' },
+    output: { type: 'string', short: 'o' },
+    'up-to': { type: 'string' },
+    opset: { type: 'string' },
   },
   cache: {
     dir: { type: 'string' },
@@ -99,6 +107,7 @@ Usage:
   frostline plan <model> --policy <file> [--format table|markdown|json]
   frostline train --config <run.yaml|json> [--resume <dir>] [--output <dir>]
   frostline export --policy <file> --model <model> --to pytorch|paddle [--launcher ddp|fsdp]
+  frostline export --model <run>/model --to onnx --output <file.onnx>
   frostline cache ls|clear [<key>...] [--dir <folder>]
 
 <model> is a built-in name (a toy model such as mlp-100-50-10, a backbone of @frostline/vision such
@@ -159,7 +168,14 @@ Options:
       --lr <x>           base learning rate written into the optimizer
       --num-classes <n>  a built-in backbone with a new n-class classifier (fc)
       --launcher <l>     ddp or fsdp (pytorch only): a multi-process training script
-      --json             JSON object with the snippet`,
+      --json             JSON object with the snippet
+
+  frostline export --model <dir> --to onnx --output <file.onnx> [--up-to <layer>] [--opset <n>]
+writes a trained TF.js model (a folder with model.json, e.g. a run's model/) as ONNX for deployment
+elsewhere (inference mode; NHWC input as in TF.js). An existing file is never overwritten.
+  -o, --output <file>    the .onnx file to write
+      --up-to <layer>    export only up to this layer (e.g. the frozen backbone)
+      --opset <n>        ONNX opset, 13–18 (default 13)`,
   cache: `Usage: frostline cache ls|clear [<key>...] [options]
 
 The feature cache keeps the frozen prefix's outputs between runs, so training on the same folder,
@@ -371,7 +387,12 @@ function exportCommandLine(v: Values, flags: GlobalFlags): ParsedCommand {
     if (!Number.isFinite(lr) || lr <= 0)
       throw new CliError('BAD_OPTION', `--lr must be a positive number, got '${v.lr}'`);
   }
-  const to = enumOption(required(v.to, 'to', 'export'), 'to', ['pytorch', 'paddle'] as const, 'pytorch');
+  const to = enumOption(
+    required(v.to, 'to', 'export'),
+    'to',
+    ['pytorch', 'paddle', 'onnx'] as const,
+    'pytorch',
+  );
   const launcher =
     v.launcher === undefined
       ? undefined
@@ -385,7 +406,13 @@ function exportCommandLine(v: Values, flags: GlobalFlags): ParsedCommand {
   return {
     command: 'export',
     flags,
-    policy: required(v.policy, 'policy', 'export'),
+    ...(to === 'onnx'
+      ? {
+          output: required(v.output, 'output', 'export'),
+          ...(v['up-to'] === undefined ? {} : { upTo: v['up-to'] }),
+          ...(v.opset === undefined ? {} : { opset: intOption(v.opset, 'opset', 13, 1) }),
+        }
+      : { policy: required(v.policy, 'policy', 'export') }),
     model: required(v.model, 'model', 'export'),
     to,
     epoch: intOption(v.epoch, 'epoch', 0),

@@ -47,7 +47,8 @@ export interface RunRecord {
   /** Ordered stages of the model (vision backbones): the frost map brackets them. */
   stages?: ReadonlyArray<{ name: string; layers: readonly string[] }>;
   cache?: CacheRecord[];
-  test?: { loss?: number; acc?: number; examples?: number };
+  /** `engine`: what ran the frozen part (and usually the head) during evaluation, at `examplesPerSec`. */
+  test?: { loss?: number; acc?: number; examples?: number; engine?: string; examplesPerSec?: number };
   dataset?: { train?: number; validation?: number; test?: number; classes?: readonly string[] };
   totalMs?: number;
   /** The run's configuration, shown as is. */

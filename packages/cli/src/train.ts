@@ -148,13 +148,21 @@ function blamePolicy(error: unknown, config: RunConfig): unknown {
 
 /** Accuracy on the held-out test split. */
 async function testAccuracy(prepared: PreparedTfjsRun): Promise<RunRecord['test']> {
-  const tf = await loadTf();
+  const [tf, tfjs] = await Promise.all([loadTf(), loadTfjs()]);
   const { x, y } = prepared.test!;
-  const acc = tf.tidy(() => {
-    const pred = prepared.model.predict(x) as Parameters<typeof tf.metrics.categoricalAccuracy>[1];
-    return tf.metrics.categoricalAccuracy(y, pred).mean().dataSync()[0] as number;
-  });
-  return { acc, examples: prepared.counts.test ?? 0 };
+  // The trained model is inference-only now: run it on the fastest engine present (checked against TF.js).
+  const fast = await tfjs.predictWithEngine(prepared.model, x);
+  try {
+    const acc = tf.tidy(() => tf.metrics.categoricalAccuracy(y, fast.output).mean().dataSync()[0] as number);
+    return {
+      acc,
+      examples: prepared.counts.test ?? 0,
+      engine: fast.engine.name,
+      examplesPerSec: fast.examplesPerSec,
+    };
+  } finally {
+    fast.output.dispose();
+  }
 }
 
 /** Text runs: the prepared run trains itself (nlp plans encoder + head once), with a checkpoint per epoch. */

@@ -25,6 +25,12 @@ export { ENGINE_TOLERANCE, type OutputDifference, outputDifference } from './eng
 export { GuardedEngine, type GuardResult } from './engines/guard';
 export { type OnnxruntimeEngineOptions, onnxruntimeEngine } from './engines/onnxruntime';
 export {
+  enginePrefix,
+  type PredictWithEngineOptions,
+  type PredictWithEngineResult,
+  predictWithEngine,
+} from './engines/predict';
+export {
   type EngineFactory,
   type EngineReport,
   modelPrefix,

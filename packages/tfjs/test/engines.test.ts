@@ -8,6 +8,7 @@ import {
   onnxruntimeEngine,
   openEngine,
   outputDifference,
+  predictWithEngine,
   selectBackend,
   tfjsEngine,
   workersEngine,
@@ -175,5 +176,36 @@ describe('frozen-prefix engines', () => {
     (await throwing.engine.run(x)).dispose();
     expect(throwing.report().fallback).toMatch(/workers failed on the first batch: boom/);
     await throwing.dispose();
+  });
+
+  it('predictWithEngine equals model.predict: whole model on onnxruntime, or its exportable prefix + TF.js', async () => {
+    const before = tf.memory().numTensors;
+    const want = model.predict(x) as tf.Tensor;
+    const r = await predictWithEngine(model, x, { batchSize: 2 });
+    expect(r.engine.name).toBe('onnxruntime');
+    expect(r.prefixLayers).toBe(8); // every layer
+    const d = outputDifference(r.output.dataSync() as Float32Array, want.dataSync() as Float32Array);
+    expect(d.relative).toBeLessThan(ENGINE_TOLERANCE);
+    tf.dispose([want, r.output]);
+    expect(tf.memory().numTensors).toBe(before);
+
+    // An UpSampling2D (no converter) ends the engine's part; TF.js runs the rest.
+    const input = tf.input({ shape: [6, 6, 2] });
+    const c = tf.layers
+      .conv2d({ filters: 3, kernelSize: 3, padding: 'same' })
+      .apply(input) as tf.SymbolicTensor;
+    const u = tf.layers.upSampling2d({ size: [2, 2] }).apply(c) as tf.SymbolicTensor;
+    const out = tf.layers.flatten().apply(u) as tf.SymbolicTensor;
+    const mixed = tf.model({ inputs: input, outputs: out });
+    seedWeights(mixed, 2);
+    const xi = tf.randomUniform([3, 6, 6, 2], 0, 1, 'float32', 4);
+    const r2 = await predictWithEngine(mixed, xi);
+    expect(r2.prefixLayers).toBe(1);
+    const want2 = mixed.predict(xi) as tf.Tensor;
+    expect(
+      outputDifference(r2.output.dataSync() as Float32Array, want2.dataSync() as Float32Array).relative,
+    ).toBeLessThan(ENGINE_TOLERANCE);
+    tf.dispose([xi, want2, r2.output]);
+    mixed.dispose();
   });
 });

@@ -33,6 +33,7 @@ export { MNIST_TRAIN_PER_DIGIT, type MnistDataset, type MnistOptions, mnistDatas
 export { type MnistCnnOptions, mnistCnn } from './mnist-cnn';
 export { type MobileNetV1Options, mobileNetV1 } from './mobilenet-v1';
 export { type MobileNetV2Options, makeDivisible, mobileNetV2 } from './mobilenet-v2';
+export { type ImagePredictions, type PredictImagesOptions, predictImages } from './predict';
 export { type PreprocessMode, preprocessImages, toChannels } from './preprocess';
 export { type LoadPretrainedOptions, loadPretrained, type PretrainedName } from './pretrained';
 export { createRng, type Rng } from './random';

@@ -43,10 +43,6 @@ export class OnnxGraphBuilder {
     return name;
   }
 
-  reserve(name: string): void {
-    this.used.add(name);
-  }
-
   /** Add one node; returns the name of its (first) output. */
   op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, out?: string): string {
     const output = out ?? this.fresh(`${inputs[0] ?? opType}/${opType}`);
@@ -133,7 +129,9 @@ export class OnnxGraphBuilder {
         output: opts.outputs.map(info),
       }),
     });
-    return onnx.ModelProto.encode(model).finish();
+    const bytes = onnx.ModelProto.encode(model).finish();
+    // protobufjs hands out a Node Buffer in Node: return a plain Uint8Array everywhere.
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   get nodeCount(): number {

@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { FrostlineTfjsError } from '../errors';
 import { ancestorNodes, type FlatGraph, type FlatNode, flattenModel, layerNodeIndex } from '../graph';
 import { layerClassName } from '../params';
-import { OnnxGraphBuilder, type Shape, type Value } from './builder';
+import { OnnxGraphBuilder, type Value } from './builder';
 import { CONVERTERS, FOLDABLE, Unsupported } from './layers';
 import { batchNormAffine, type ChannelAffine } from './weights';
 
@@ -153,5 +153,3 @@ function foldPlan(nodes: FlatNode[], outputKeys: readonly string[]) {
   }
   return { into, absorbed };
 }
-
-export type { Shape };
