@@ -111,14 +111,15 @@ for (const n of sizes) {
   const st = pick(n, 'stream', 'first', 'ms');
   const f1 = pick(n, 'stream', 'first', 'firstHeadStepMs');
   const f2 = pick(n, 'stream', 'second', 'firstHeadStepMs');
+  const failed = (v: number, text: string) => (Number.isNaN(v) ? 'failed (out of memory)' : text);
   console.log(
-    `| ${n} | ${mr.toFixed(0)} MB | ${sr.toFixed(0)} MB | ${(mt / 1000).toFixed(1)} s | ${(st / 1000).toFixed(1)} s | ${(st / mt).toFixed(2)}× | ${(f1 / f2).toFixed(1)}× faster |`,
+    `| ${n} | ${failed(mr, `${mr.toFixed(0)} MB`)} | ${failed(sr, `${sr.toFixed(0)} MB`)} | ${failed(mt, `${(mt / 1000).toFixed(1)} s`)} | ${failed(st, `${(st / 1000).toFixed(1)} s`)} | ${Number.isNaN(mt) ? '–' : `${(st / mt).toFixed(2)}×`} | ${(f1 / f2).toFixed(1)}× faster |`,
   );
 }
 if (sizes.length >= 2) {
   const [a, b] = [sizes[0]!, sizes.at(-1)!];
   console.log(
-    `\nstreaming RSS ${b}/${a}: ${(pick(b, 'stream', 'first', 'maxRssMB') / pick(a, 'stream', 'first', 'maxRssMB')).toFixed(2)}× (target ≤ 1.3×); in-memory: ${(pick(b, 'memory', 'first', 'maxRssMB') / pick(a, 'memory', 'first', 'maxRssMB')).toFixed(2)}×`,
+    `\nstreaming RSS ${b}/${a}: ${(pick(b, 'stream', 'first', 'maxRssMB') / pick(a, 'stream', 'first', 'maxRssMB')).toFixed(2)}× (target ≤ 1.3×); in-memory: ${Number.isNaN(pick(b, 'memory', 'first', 'maxRssMB')) ? `failed at ${b} images` : `${(pick(b, 'memory', 'first', 'maxRssMB') / pick(a, 'memory', 'first', 'maxRssMB')).toFixed(2)}×`}`,
   );
 }
 console.log(
