@@ -277,6 +277,17 @@ function frostMap(run: RunRecord): string {
 <p class="caption">Layers in model order, width proportional to parameter count (${int(total)} parameters in ${base.length} layers; a trainable part is drawn at least ${MIN_VISIBLE / 10}% wide). <span class="key"><i style="background:${C.frozen}"></i>frozen</span> <span class="key"><i style="background:${C.trainable}"></i>trainable</span> ${note} Percentages: trainable share.</p>`;
 }
 
+/** `; frozen part on onnxruntime, 812 images/s, 4.9× TF.js (first batch)` for a cache build that names its engine. */
+function engineNote(c: NonNullable<RunRecord['cache']>[number]): string {
+  if (!c.engine) return '';
+  const rate = c.examplesPerSec !== undefined ? `, ${int(c.examplesPerSec)} images/s` : '';
+  const speed =
+    c.engineSpeedup !== undefined && c.engine !== 'tfjs' && Number.isFinite(c.engineSpeedup)
+      ? `, ${c.engineSpeedup.toFixed(1)}× TF.js on the first batch`
+      : '';
+  return `; frozen part on <span class="engine" data-engine="${escapeHtml(c.engine)}">${escapeHtml(c.engine)}</span>${rate}${speed}`;
+}
+
 function timing(run: RunRecord): string {
   const eps = run.epochs;
   if (eps.length === 0 || eps.every((e) => e.ms === undefined))
@@ -327,7 +338,7 @@ function timing(run: RunRecord): string {
     .filter((c) => c.reason)
     .map(
       (c) =>
-        `<li><b>${escapeHtml(c.status)}</b>${c.epoch !== undefined ? ` (epoch ${c.epoch + 1})` : ''}: ${escapeHtml(c.reason)}${c.ms !== undefined ? `, ${formatDuration(c.ms)}` : ''}</li>`,
+        `<li><b>${escapeHtml(c.status)}</b>${c.epoch !== undefined ? ` (epoch ${c.epoch + 1})` : ''}: ${escapeHtml(c.reason)}${c.ms !== undefined ? `, ${formatDuration(c.ms)}` : ''}${engineNote(c)}</li>`,
     )
     .join('');
   return `<div class="timing-summary"><div><b>${formatDuration(totalMs)}</b> in ${eps.length} epoch${eps.length === 1 ? '' : 's'}</div><div><b>${totalMs ? pct(sum('frozenMs') / totalMs) : '–'}</b> in the frozen part</div><div><b>${totalMs ? pct(sum('trainableMs') / totalMs) : '–'}</b> in the trainable part</div><div><b>${withCache ? `${hits}/${withCache}` : '–'}</b> epochs served from the activation cache</div></div>

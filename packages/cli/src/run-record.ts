@@ -31,6 +31,10 @@ export interface CacheRecord {
   reason?: string;
   ms?: number;
   prefixLayers?: number;
+  /** What ran the frozen prefix for a build, how fast, and its speed-up over TF.js on the first batch. */
+  engine?: string;
+  examplesPerSec?: number;
+  engineSpeedup?: number;
 }
 
 /** Everything a report shows about one training run; `RunRecorder` builds it from `TrainEvent`s. */

@@ -63,6 +63,9 @@ export class RunRecorder {
             reason: e.reason,
             ms: e.ms,
             prefixLayers: e.prefixLayers,
+            ...(e.engine ? { engine: e.engine } : {}),
+            ...(e.examplesPerSec !== undefined ? { examplesPerSec: e.examplesPerSec } : {}),
+            ...(e.engineSpeedup !== undefined ? { engineSpeedup: e.engineSpeedup } : {}),
           });
         }
         break;

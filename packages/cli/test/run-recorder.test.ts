@@ -1,6 +1,7 @@
 import { planFreeze } from '@frostline/core';
 import type { TrainEvent } from '@frostline/tfjs';
 import { describe, expect, it } from 'vitest';
+import { renderReport } from '../src/report';
 import { RunRecorder } from '../src/run-recorder';
 import { TOY_MODELS } from '../src/toy-models';
 
@@ -91,5 +92,31 @@ describe('RunRecorder (one run record from TrainEvents, shared by the CLI and th
     for (const e of EVENTS.slice(5)) resumed.onEvent(e);
     expect(resumed.epochs().map((e) => e.epoch)).toEqual([0, 1, 2, 3]);
     expect(resumed.plans().map((p) => p.epoch)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('keeps which engine ran the frozen part, how fast, and its speed-up; the report shows it', () => {
+    const rec = new RunRecorder();
+    rec.onEvent({
+      type: 'cache',
+      epoch: 0,
+      status: 'built',
+      reason: 'frozen prefix of 156 layers',
+      prefixLayers: 156,
+      ms: 1234,
+      engine: 'onnxruntime',
+      engineReason: 'fastest engine present',
+      examplesPerSec: 812.4,
+      engineSpeedup: 4.93,
+    });
+    for (const e of EVENTS.filter((x) => x.type !== 'cache')) rec.onEvent(e);
+    expect(rec.cache()[0]).toMatchObject({
+      engine: 'onnxruntime',
+      examplesPerSec: 812.4,
+      engineSpeedup: 4.93,
+    });
+    const html = renderReport(rec.record({ title: 'engines', status: 'completed' }));
+    expect(html).toContain(
+      'frozen part on <span class="engine" data-engine="onnxruntime">onnxruntime</span>, 812 images/s, 4.9× TF.js on the first batch',
+    );
   });
 });

@@ -52,6 +52,9 @@ export type TrainEvent =
       /** `built` only: the engine that ran the frozen prefix, and why it was chosen (or fell back). */
       engine?: EngineName;
       engineReason?: string;
+      /** Rows through the frozen prefix per second in this build, and the engine's speed-up over TF.js on the first batch. */
+      examplesPerSec?: number;
+      engineSpeedup?: number;
     }
   | { type: 'epochStart'; epoch: number; epochs: number }
   | {

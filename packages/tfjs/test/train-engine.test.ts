@@ -41,6 +41,13 @@ describe('train(…, { engine })', () => {
     >;
     expect(built.engine).toBe('onnxruntime');
     expect(built.engineReason).toBe(info.reason);
+    // The first batch ran on both: their times and the engine's speed-up over TF.js in this very run.
+    const g = info.guard!;
+    expect(g.tfjsMs).toBeGreaterThan(0);
+    expect(g.engineMs).toBeGreaterThan(0);
+    expect(g.speedup).toBeCloseTo(g.tfjsMs! / g.engineMs!, 10);
+    expect(built.engineSpeedup).toBe(g.speedup);
+    expect(built.examplesPerSec).toBe(info.examplesPerSec);
     expect(leaked).toBe(0);
   });
 

@@ -12,6 +12,13 @@ export interface GuardResult {
   tolerance: number;
   /** Why it failed (difference, or the engine's error). */
   reason?: string;
+  /**
+   * Milliseconds of the first batch on TF.js and on the engine (outputs read back), and their ratio: the
+   * engine's speed-up over TF.js measured in this run (its first-call warm-up included, so a lower bound).
+   */
+  tfjsMs?: number;
+  engineMs?: number;
+  speedup?: number;
 }
 
 /**
@@ -59,10 +66,17 @@ export class GuardedEngine {
 
   private async firstBatch(x: tf.Tensor): Promise<tf.Tensor> {
     this.checked = true;
+    const t0 = now();
     const ref = await this.reference.run(x);
+    await ref.data();
+    const tfjsMs = now() - t0;
     let got: tf.Tensor;
+    let engineMs: number;
     try {
+      const t1 = now();
       got = await this.chosen.run(x);
+      await got.data();
+      engineMs = now() - t1;
     } catch (e) {
       const reason = `${this.chosen.name} failed on the first batch: ${(e as Error).message}`;
       this.guard = {
@@ -90,6 +104,9 @@ export class GuardedEngine {
       maxAbs: d.maxAbs,
       relative: d.relative,
       tolerance: this.tolerance,
+      tfjsMs,
+      engineMs,
+      speedup: engineMs > 0 ? tfjsMs / engineMs : Number.POSITIVE_INFINITY,
     };
     if (ok) {
       ref.dispose();
@@ -113,6 +130,8 @@ export class GuardedEngine {
     await Promise.all([this.chosen.dispose(), this.reference.dispose()]);
   }
 }
+
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 function sameShape(a: tf.Tensor, b: tf.Tensor): boolean {
   return a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);

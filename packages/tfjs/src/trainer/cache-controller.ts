@@ -159,6 +159,10 @@ async function buildCache(
     bytes: built.train.bytes + (built.validation?.bytes ?? 0),
     onDisk: built.train.onDisk,
     ...(report ? { engine: report.name, engineReason: report.reason } : {}),
+    ...(info.engine && !reused ? { examplesPerSec: info.engine.examplesPerSec } : {}),
+    ...(report?.guard?.ok && report.guard.speedup !== undefined
+      ? { engineSpeedup: report.guard.speedup }
+      : {}),
   });
   return ms;
 }
