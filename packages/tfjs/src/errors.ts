@@ -16,7 +16,18 @@ export type FrostlineTfjsErrorCode =
   | 'MODEL_LOAD_FAILED'
   | 'ABORTED'
   | 'BACKEND_UNAVAILABLE'
-  | 'KERNEL_UNAVAILABLE';
+  | 'KERNEL_UNAVAILABLE'
+  // Checkpoint readers (safetensors, torch.save zip archives): see src/weights/.
+  | 'WEIGHTS_FORMAT'
+  | 'WEIGHTS_TRUNCATED'
+  | 'WEIGHTS_OUT_OF_RANGE'
+  | 'WEIGHTS_OVERLAP'
+  | 'WEIGHTS_CORRUPT'
+  | 'WEIGHTS_DTYPE'
+  | 'WEIGHTS_NO_DATA_PKL'
+  | 'WEIGHTS_UNKNOWN_KEY'
+  | 'WEIGHTS_EXISTS'
+  | 'UNSAFE_PICKLE';
 
 /** Codes that mean the run or the runtime failed, not the user's input (the CLI exits 1 for these). */
 const INTERNAL_CODES: ReadonlySet<FrostlineTfjsErrorCode> = new Set([

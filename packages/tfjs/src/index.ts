@@ -44,3 +44,17 @@ export {
   type TrainResult,
   train,
 } from './train';
+export {
+  type CheckpointReader,
+  DTYPE_BYTES,
+  encodeSafetensors,
+  openCheckpoint,
+  openSafetensors,
+  openTorchCheckpoint,
+  type SafetensorsInput,
+  type SaveSafetensorsOptions,
+  saveSafetensors,
+  type WeightData,
+  type WeightDType,
+  type WeightEntry,
+} from './weights';

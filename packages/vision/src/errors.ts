@@ -15,7 +15,9 @@ export type VisionErrorCode =
   | 'CLASS_MISMATCH'
   | 'CHANNEL_MISMATCH'
   | 'SHAPE_MISMATCH'
-  | 'UNSUPPORTED_ENVIRONMENT';
+  | 'UNSUPPORTED_ENVIRONMENT'
+  /** A checkpoint's state_dict does not fit the architecture (missing, unexpected or wrongly shaped keys). */
+  | 'WEIGHTS_MISMATCH';
 
 /** The one error class of @frostline/vision: what was wrong, and (in `hint`) how to fix it. */
 export class VisionError extends FrostlineError {

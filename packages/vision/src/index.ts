@@ -30,3 +30,17 @@ export { type PreprocessMode, preprocessImages, toChannels } from './preprocess'
 export { type LoadPretrainedOptions, loadPretrained, type PretrainedName } from './pretrained';
 export { createRng, type Rng } from './random';
 export { type ResNetOptions, resNet18, resNet34, resNet50 } from './resnet';
+export type { TorchBinding, TorchLayout } from './torch/layers';
+export {
+  isTorchArch,
+  loadTorchBackbone,
+  TORCH_ARCHS,
+  type TorchArch,
+  type TorchBackbone,
+  type TorchBackboneOptions,
+  type TorchCheckpointInfo,
+} from './torch/load';
+export { torchMobileNetV2Stages } from './torch/mobilenet-v2';
+export { torchResNetStages } from './torch/resnet';
+export { type SaveTorchWeightsOptions, saveTorchWeights, torchStateDict } from './torch/save';
+export type { KeyReport } from './torch/state-dict';

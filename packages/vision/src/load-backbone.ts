@@ -5,6 +5,7 @@ import { VisionError } from './errors';
 import { detectFamily, topologyLayers } from './families';
 import { readModelArtifacts } from './fs-io';
 import type { PreprocessMode } from './preprocess';
+import { loadTorchBackbone, type TorchBackbone, type TorchBackboneOptions } from './torch/load';
 
 /**
  * Public TF.js layers models with Keras-applications names, fetched only when a user asks for them
@@ -72,9 +73,22 @@ async function readSource(source: string | tf.io.ModelArtifacts): Promise<tf.io.
  */
 export async function loadBackbone(
   source: string | tf.io.ModelArtifacts,
+  opts?: LoadBackboneOptions,
+): Promise<Backbone>;
+/**
+ * Build a torchvision architecture (`resnet18`, `resnet34`, `resnet50`, `mobilenet_v2`) in TF.js and load a
+ * PyTorch state_dict into it from a `.safetensors` or `torch.save` (`.pth`/`.bin`) file: see TorchBackboneOptions.
+ * The model computes torch's `forward` (logits); `preprocess` applies torchvision's ImageNet normalisation.
+ */
+export async function loadBackbone(opts: TorchBackboneOptions): Promise<TorchBackbone>;
+export async function loadBackbone(
+  source: string | tf.io.ModelArtifacts | TorchBackboneOptions,
   opts: LoadBackboneOptions = {},
 ): Promise<Backbone> {
-  const artifacts = await readSource(source);
+  if (typeof source === 'object' && source !== null && 'arch' in source && 'weights' in source) {
+    return loadTorchBackbone(source);
+  }
+  const artifacts = await readSource(source as string | tf.io.ModelArtifacts);
   const { layers, modelName } = topologyLayers(artifacts.modelTopology);
   const family = detectFamily(layers, modelName);
   const cut = opts.featureLayer ?? (opts.includeTop === false ? family.featureLayer : undefined);

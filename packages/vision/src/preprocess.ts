@@ -5,12 +5,16 @@ import { VisionError } from './errors';
  * How a backbone expects its pixels. Inputs to `preprocess` are always 0..255 RGB (or gray) floats.
  * - `mobilenet`: scale to [-1, 1] (Keras `mobilenet_v2.preprocess_input`, mode "tf");
  * - `caffe`: RGB→BGR and subtract the ImageNet channel means, no scaling (Keras ResNet50, mode "caffe");
+ * - `torch`: scale to [0, 1], then subtract the ImageNet mean and divide by its std per RGB channel
+ *   (torchvision's `Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])`);
  * - `unit`: scale to [0, 1] (the project's MNIST CNN);
  * - `none`: pass through.
  */
-export type PreprocessMode = 'mobilenet' | 'caffe' | 'unit' | 'none';
+export type PreprocessMode = 'mobilenet' | 'caffe' | 'torch' | 'unit' | 'none';
 
 const CAFFE_MEAN_BGR = [103.939, 116.779, 123.68];
+const TORCH_MEAN_RGB = [0.485, 0.456, 0.406];
+const TORCH_STD_RGB = [0.229, 0.224, 0.225];
 
 export function preprocessImages(x: tf.Tensor4D, mode: PreprocessMode, channels: number): tf.Tensor4D {
   if (x.rank !== 4) {
@@ -38,6 +42,11 @@ export function preprocessImages(x: tf.Tensor4D, mode: PreprocessMode, channels:
         if (channels !== 3) return x.sub(CAFFE_MEAN_BGR[0]!) as tf.Tensor4D;
         const bgr = x.reverse(3);
         return bgr.sub(tf.tensor1d(CAFFE_MEAN_BGR)) as tf.Tensor4D;
+      }
+      case 'torch': {
+        const unit = x.div(255);
+        if (channels !== 3) return unit.sub(TORCH_MEAN_RGB[0]!).div(TORCH_STD_RGB[0]!) as tf.Tensor4D;
+        return unit.sub(tf.tensor1d(TORCH_MEAN_RGB)).div(tf.tensor1d(TORCH_STD_RGB)) as tf.Tensor4D;
       }
       case 'unit':
         return x.div(255) as tf.Tensor4D;
