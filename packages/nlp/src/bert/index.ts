@@ -1,0 +1,13 @@
+export { BERT_KINDS, type BertConfig, type BertKind, parseBertConfig } from './config';
+export { BertBlock, BertEmbeddings, BertPooler, TokenReadout } from './layers';
+export { type BertGraph, type BertKeyReport, type BuildBertOptions, bertBindings, buildBert } from './model';
+export {
+  type BertOutputs,
+  type BertPooling,
+  BertTextModel,
+  loadTextModel,
+  randomTextModel,
+  type SaveHfWeightsOptions,
+  type TextModelSpec,
+} from './text-model';
+export type { HfTokenizer, TokenBatch } from './tokenizer';
