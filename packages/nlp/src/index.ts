@@ -13,7 +13,11 @@ export {
   type BuildBertOptions,
   bertBindings,
   buildBert,
+  type FineTuneOptions,
+  type FineTuneResult,
+  fineTuneTextModel,
   type HfTokenizer,
+  loadBertEncoder,
   loadTextModel,
   parseBertConfig,
   randomTextModel,
@@ -21,6 +25,7 @@ export {
   type TextModelSpec,
   type TokenBatch,
   TokenReadout,
+  type TrainableTextEncoder,
 } from './bert/index';
 export {
   EmbeddingCache,

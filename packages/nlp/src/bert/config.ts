@@ -28,6 +28,7 @@ function num(config: Json, key: string, file: string, fallback?: number): number
   if (typeof v !== 'number' || !Number.isFinite(v)) {
     throw new NlpError('MODEL_FILE_INVALID', `config key '${key}' is missing or not a number`, {
       file,
+      path: key,
       hint: 'the config.json must be a Hugging Face model config of a bert/ernie/roberta/distilbert model',
     });
   }
@@ -46,6 +47,7 @@ export function parseBertConfig(config: Json, file: string): BertConfig {
       `model_type '${String(kind)}' is not one of ${BERT_KINDS.join(', ')}`,
       {
         file,
+        path: 'model_type',
         hint: "frostline builds the BERT family in TF.js; run other models through loadEncoder({ kind: 'transformers' }) (frozen)",
       },
     );
