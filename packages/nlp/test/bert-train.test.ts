@@ -1,4 +1,5 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PolicySpec } from '@frostline/core';
@@ -6,7 +7,7 @@ import { openCheckpoint, selectBackend, train } from '@frostline/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BertTextModel, loadTextModel, sentimentDataset } from '../src/index';
-import { fixtureDir } from './helpers/hf-fixtures';
+import { fixtureDir, maxAbsDiff } from './helpers/hf-fixtures';
 
 /** The seed's ERNIE case at test size: freeze embeddings and layer 0, train the top layer + pooler + head. */
 const POLICY: PolicySpec = {
@@ -139,4 +140,23 @@ describe('ERNIE partial fine-tuning (2-class sentiment head on the pooler output
     expect(e1.map((v) => [...v])).toEqual(e2.map((v) => [...v]));
     back.dispose();
   });
+
+  it.skipIf(!existsSync('/usr/bin/python3'))(
+    'the saved fine-tuned file loads in PyTorch and gives the same outputs',
+    () => {
+      const batch = m.tokenize(['the food was great', 'terrible service, cold food']);
+      const out = m.forward(batch);
+      const script = new URL('../scripts/bert_reference_forward.py', import.meta.url).pathname;
+      const r = spawnSync('/usr/bin/python3', [script], {
+        input: JSON.stringify({ dir, weights: join(dir, 'model.safetensors'), ...batch }),
+        encoding: 'utf8',
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const ref = JSON.parse(r.stdout).reference;
+      expect([ref.missing, ref.unexpected]).toEqual([[], []]);
+      expect(maxAbsDiff(out.lastHiddenState.dataSync(), ref.last_hidden_state)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(out.poolerOutput!.dataSync(), ref.pooler_output)).toBeLessThan(1e-4);
+      tf.dispose([out.lastHiddenState, out.poolerOutput!]);
+    },
+  );
 });
