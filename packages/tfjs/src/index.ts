@@ -50,6 +50,7 @@ export {
   encodeSafetensors,
   openCheckpoint,
   openSafetensors,
+  openShardedCheckpoint,
   openTorchCheckpoint,
   type SafetensorsInput,
   type SaveSafetensorsOptions,

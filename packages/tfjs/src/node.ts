@@ -26,3 +26,5 @@ async function builtin<T>(name: string): Promise<T> {
 
 export const nodeFs = (): Promise<NodeFs> => builtin<NodeFs>('node:fs');
 export const nodePath = (): Promise<NodePath> => builtin<NodePath>('node:path');
+export const nodeZlib = (): Promise<typeof import('node:zlib')> =>
+  builtin<typeof import('node:zlib')>('node:zlib');

@@ -8,6 +8,7 @@ import {
   encodeSafetensors,
   openCheckpoint,
   openSafetensors,
+  openShardedCheckpoint,
   openTorchCheckpoint,
   saveSafetensors,
 } from '../src/index';
@@ -70,13 +71,15 @@ describe('safetensors and torch.save readers', () => {
     await bf.close();
   });
 
-  it('reads views that share a storage (transpose, offset row, strided column) in row-major order', async () => {
-    const r = await openTorchCheckpoint(path.join(FIX, 'views.pth'));
-    expect(r.keys()).toEqual(['base', 't', 'row', 'col']);
-    expect(Array.from((await r.read('t')).data)).toEqual([0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]);
-    expect(Array.from((await r.read('row')).data)).toEqual([4, 5, 6, 7]);
-    expect(Array.from((await r.read('col')).data)).toEqual([2, 6, 10]);
-    await r.close();
+  it('reads views that share a storage (transpose, offset row, strided column) in row-major order, stored or deflated', async () => {
+    for (const file of ['views.pth', 'views-deflated.pth']) {
+      const r = await openTorchCheckpoint(path.join(FIX, file));
+      expect(r.keys()).toEqual(['base', 't', 'row', 'col']);
+      expect(Array.from((await r.read('t')).data)).toEqual([0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]);
+      expect(Array.from((await r.read('row')).data)).toEqual([4, 5, 6, 7]);
+      expect(Array.from((await r.read('col')).data)).toEqual([2, 6, 10]);
+      await r.close();
+    }
   });
 
   it('the same state_dict reads identically from .pth and .safetensors (lazily, key by key)', async () => {
@@ -132,6 +135,34 @@ describe('safetensors and torch.save readers', () => {
     const n = Number(readFileSync(file).readBigUInt64LE(0));
     expect(n % 8).toBe(0);
     w.dispose();
+  });
+});
+
+describe('sharded Hugging Face checkpoints', () => {
+  it('read through model.safetensors.index.json as one checkpoint; shard names cannot leave the folder', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'sharded-'));
+    const a = { dtype: 'F32' as const, shape: [2], data: Float32Array.of(1, 2) };
+    const b = { dtype: 'I32' as const, shape: [1], data: Int32Array.of(7) };
+    await saveSafetensors(path.join(dir, 'model-00001-of-00002.safetensors'), { 'encoder.a': a });
+    await saveSafetensors(path.join(dir, 'model-00002-of-00002.safetensors'), { 'pooler.b': b });
+    const index = path.join(dir, 'model.safetensors.index.json');
+    const weightMap = {
+      'encoder.a': 'model-00001-of-00002.safetensors',
+      'pooler.b': 'model-00002-of-00002.safetensors',
+    };
+    writeFileSync(index, JSON.stringify({ metadata: {}, weight_map: weightMap }));
+    const r = await openCheckpoint(index);
+    expect([r.file, r.keys()]).toEqual([index, ['encoder.a', 'pooler.b']]);
+    expect(Array.from((await r.read('encoder.a')).data)).toEqual([1, 2]);
+    expect(r.entry('pooler.b')).toEqual({ key: 'pooler.b', dtype: 'I32', shape: [1] });
+    await r.close();
+    const evil = path.join(dir, 'evil.index.json');
+    writeFileSync(evil, JSON.stringify({ weight_map: { x: '../outside.safetensors' } }));
+    const e = await failure(() => openShardedCheckpoint(evil));
+    expect([e.code, e.path]).toEqual(['UNSAFE_PATH', 'x']);
+    const lying = path.join(dir, 'lying.index.json');
+    writeFileSync(lying, JSON.stringify({ weight_map: { ghost: 'model-00001-of-00002.safetensors' } }));
+    expect((await failure(() => openCheckpoint(lying))).code).toBe('WEIGHTS_UNKNOWN_KEY');
   });
 });
 
@@ -198,6 +229,17 @@ describe('bad checkpoints: typed errors naming the file and the key, nothing exe
     const r = await openSafetensors(good);
     const unknown = await failure(() => r.read('nope'));
     expect([unknown.code, unknown.path]).toEqual(['WEIGHTS_UNKNOWN_KEY', 'nope']);
+  });
+
+  it('a torch view that reaches past its storage is refused, naming the tensor', async () => {
+    const bytes = new Uint8Array(readFileSync(path.join(FIX, 'views.pth')));
+    // the first persistent id: BINUNICODE 'cpu', BINPUT 7, BININT1 12 (numel); claim 4 elements instead
+    const pattern = [0x58, 3, 0, 0, 0, 0x63, 0x70, 0x75, 0x71, 7, 0x4b, 12];
+    const at = bytes.findIndex((_, i) => pattern.every((b, j) => bytes[i + j] === b));
+    expect(at).toBeGreaterThan(0);
+    bytes[at + pattern.length - 1] = 4;
+    const e = await failure(() => openCheckpoint(bytes, 'views-patched.pth'));
+    expect([e.code, e.path, e.file]).toEqual(['WEIGHTS_OUT_OF_RANGE', 'base', 'views-patched.pth']);
   });
 
   it('pickles with code-executing globals or opcodes are refused before anything runs', async () => {

@@ -15,7 +15,8 @@ and to packages/tfjs/test/fixtures/weights/ (the readers' own fixtures):
 - dtypes.safetensors / dtypes.pth / bf16.pth: F16 / BF16 / F64 / I64 / I32 tensors plus their float32 values;
 - evil-*.pth: torch.save archives whose pickle calls os.system / builtins.eval, or uses the INST opcode
   (never to be executed), and no-data-pkl.zip (a zip that is not a torch archive);
-- views.pth: a state_dict whose tensors share one storage (a transposed view and offset slices).
+- views.pth: a state_dict whose tensors share one storage (a transposed view and offset slices), and
+  views-deflated.pth, the same archive with deflated members.
 
 Everything is deterministic (fixed seeds), so re-running gives the same files.
 """
@@ -154,6 +155,11 @@ def write_dtypes():
     torch.save({"bf16": tensors["bf16"]}, os.path.join(READER_OUT, "bf16.pth"))
 
 
+def member(name):
+    """A zip member with a fixed date, so the archives are byte-reproducible."""
+    return zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+
+
 class Evil:
     def __init__(self, fn, arg):
         self.fn, self.arg = fn, arg
@@ -174,10 +180,16 @@ def write_bad():
     # Protocol-0 INST: builds an object by calling os.system directly, without GLOBAL/REDUCE.
     with zipfile.ZipFile(os.path.join(READER_OUT, "evil-inst.pth"), "w", zipfile.ZIP_STORED) as z:
         cmd = b"echo frostline-pwned > /tmp/frostline-pwned"
-        z.writestr("evil-inst/data.pkl", b"\x80\x02(X" + struct.pack("<I", len(cmd)) + cmd + b"ios\nsystem\n.")
+        z.writestr(member("evil-inst/data.pkl"), b"\x80\x02(X" + struct.pack("<I", len(cmd)) + cmd + b"ios\nsystem\n.")
+    # The same archive re-zipped with deflate (torch.save stores members; a re-packed file may not).
+    with zipfile.ZipFile(os.path.join(READER_OUT, "views.pth")) as src, \
+            zipfile.ZipFile(os.path.join(READER_OUT, "views-deflated.pth"), "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            z.writestr(member(info.filename), src.read(info.filename),
+                       compress_type=zipfile.ZIP_DEFLATED)
     with zipfile.ZipFile(os.path.join(READER_OUT, "no-data-pkl.zip"), "w", zipfile.ZIP_STORED) as z:
-        z.writestr("archive/data/0", b"\0" * 16)
-        z.writestr("archive/version", b"3\n")
+        z.writestr(member("archive/data/0"), b"\0" * 16)
+        z.writestr(member("archive/version"), b"3\n")
 
 
 def main():

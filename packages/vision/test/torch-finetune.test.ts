@@ -128,6 +128,39 @@ describe('partial fine-tuning of a torchvision ResNet loaded from a .pth, then s
   });
 });
 
+describe('MobileNetV2 policies read like the PyTorch code', () => {
+  it("{ unfreeze: 'features.17' } and 'classifier' select torchvision's modules; 'stage6' and state_dict names too", async () => {
+    const net = await loadBackbone({
+      arch: 'mobilenet_v2',
+      weights: path.join(TORCH_FIX, 'mobilenet_v2.safetensors'),
+      inputSize: 64,
+    });
+    const params = listParams(net.model, { aliases: net.aliases });
+    const trainable = (rules: Array<{ unfreeze: string }>) =>
+      planFreeze(params, { rules: [{ freeze: '**' }, ...rules] })
+        .entries.filter((e) => e.trainable)
+        .map((e) => e.name);
+    expect(trainable([{ unfreeze: 'features.17' }, { unfreeze: 'classifier' }])).toEqual([
+      'features.17.conv.0.0/kernel',
+      'features.17.conv.0.1/gamma',
+      'features.17.conv.0.1/beta',
+      'features.17.conv.1.0/depthwise_kernel',
+      'features.17.conv.1.1/gamma',
+      'features.17.conv.1.1/beta',
+      'features.17.conv.2/kernel',
+      'features.17.conv.3/gamma',
+      'features.17.conv.3/beta',
+      'classifier.1/kernel',
+      'classifier.1/bias',
+    ]);
+    const stage6 = trainable([{ unfreeze: 'stage6' }]);
+    expect(stage6.filter((n) => !n.startsWith('features.17.') && !n.startsWith('features.18.'))).toEqual([]);
+    expect(stage6).toContain('features.18.0/kernel');
+    expect(trainable([{ unfreeze: 'features.18.1.weight' }])).toEqual(['features.18.1/gamma']);
+    net.model.dispose();
+  });
+});
+
 describe('architecture/weights mismatches (like load_state_dict(strict=True))', () => {
   const fail = async (fn: () => Promise<unknown>) => {
     try {

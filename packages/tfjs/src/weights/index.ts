@@ -1,5 +1,6 @@
 import type { CheckpointReader } from './reader';
 import { readSafetensors } from './safetensors';
+import { openShardedCheckpoint as openSharded } from './sharded';
 import { weightsError, withSource } from './source';
 import { readTorchArchive } from './torch';
 
@@ -16,9 +17,11 @@ export {
 
 /**
  * Open a PyTorch-world checkpoint by its content (not its extension): a `torch.save` zip archive
- * (`.pth`, `.bin`, `.pt`) or a `.safetensors` file. Reading is lazy and nothing in the file is executed.
+ * (`.pth`, `.bin`, `.pt`) or a `.safetensors` file; a path ending in `.index.json` opens a sharded
+ * Hugging Face checkpoint (see openShardedCheckpoint). Reading is lazy and nothing in the file is executed.
  */
 export async function openCheckpoint(source: string | Uint8Array, name?: string): Promise<CheckpointReader> {
+  if (typeof source === 'string' && source.endsWith('.index.json')) return openShardedCheckpoint(source);
   return withSource(source, name, async (src) => {
     const magic = src.size >= 4 ? await src.read(0, 4) : new Uint8Array(0);
     if (magic[0] === 0x50 && magic[1] === 0x4b && magic[2] === 0x03 && magic[3] === 0x04)
@@ -36,4 +39,12 @@ export async function openCheckpoint(source: string | Uint8Array, name?: string)
     }
     return await readSafetensors(src);
   });
+}
+
+/**
+ * A sharded Hugging Face checkpoint (`model.safetensors.index.json`, `pytorch_model.bin.index.json`) read as one:
+ * each shard is opened lazily by content, keys in the index's order; shard names must stay in the index's folder.
+ */
+export function openShardedCheckpoint(indexFile: string): Promise<CheckpointReader> {
+  return openSharded(indexFile, (file) => openCheckpoint(file));
 }

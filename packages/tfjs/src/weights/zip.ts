@@ -1,3 +1,4 @@
+import { nodeZlib } from '../node';
 import { type ByteSource, weightsError } from './source';
 
 /** One member of a zip archive, located but not read. */
@@ -133,9 +134,7 @@ export async function readZipRange(
       'Re-save with torch.save (it stores members uncompressed).',
     );
   }
-  const { inflateRawSync } = (await import(
-    /* @vite-ignore */ 'node:zlib' as string
-  )) as typeof import('node:zlib');
+  const { inflateRawSync } = await nodeZlib();
   const whole = inflateRawSync(await src.read(e.dataOffset, e.compressedSize, key));
   if (whole.length !== e.size)
     throw weightsError('WEIGHTS_CORRUPT', src, key, `'${e.name}' inflates to the wrong size`, FIX);
