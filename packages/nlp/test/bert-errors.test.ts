@@ -138,6 +138,36 @@ describe('loading variants', () => {
     m.dispose();
   });
 
+  it('a sharded checkpoint (model.safetensors.index.json) loads as one', async () => {
+    const dir = await variant({ weights: null });
+    const reader = await openCheckpoint(join(BERT, 'model.safetensors'));
+    const shards: Array<Record<string, SafetensorsInput>> = [{}, {}];
+    const weightMap: Record<string, string> = {};
+    for (const [i, k] of reader.keys().entries()) {
+      const w = await reader.read(k);
+      shards[i % 2]![k] = { dtype: 'F32', shape: w.shape, data: w.data as Float32Array };
+      weightMap[k] = `model-0000${(i % 2) + 1}-of-00002.safetensors`;
+    }
+    await reader.close();
+    shards.forEach((t, i) => {
+      writeFileSync(
+        join(dir, `model-0000${i + 1}-of-00002.safetensors`),
+        encodeSafetensors(t, { format: 'pt' }),
+      );
+    });
+    writeFileSync(
+      join(dir, 'model.safetensors.index.json'),
+      JSON.stringify({ metadata: {}, weight_map: weightMap }),
+    );
+    const m = await loadTextModel({ path: dir });
+    expect(m.source.weightsFile).toBe(join(dir, 'model.safetensors.index.json'));
+    const ref = reference('bert');
+    const out = m.forward(ref);
+    expect(maxAbsDiff(out.lastHiddenState.dataSync(), ref.last_hidden_state)).toBeLessThan(1e-4);
+    tf.dispose([out.lastHiddenState, out.poolerOutput!]);
+    m.dispose();
+  });
+
   it("loadEncoder({ kind: 'bert', path }) embeds with the pooler (outputs[1]) and exposes the trainable model", async () => {
     const enc = (await loadEncoder({ kind: 'bert', path: BERT })) as TrainableTextEncoder;
     expect([enc.kind, enc.dim, enc.pooling, enc.trainable]).toEqual(['bert', 32, 'pooler', true]);

@@ -43,7 +43,13 @@ export interface SaveHfWeightsOptions {
   overwrite?: boolean;
 }
 
-const WEIGHT_FILES = ['model.safetensors', 'pytorch_model.bin'];
+/** Weight files in the order `from_pretrained` prefers them; `*.index.json` = a sharded checkpoint. */
+const WEIGHT_FILES = [
+  'model.safetensors',
+  'model.safetensors.index.json',
+  'pytorch_model.bin',
+  'pytorch_model.bin.index.json',
+];
 
 function readConfig(dir: string): { raw: Record<string, unknown>; file: string } {
   const file = join(dir, 'config.json');
@@ -74,14 +80,9 @@ function weightsFile(dir: string, spec: TextModelSpec): string {
   }
   const found = WEIGHT_FILES.map((n) => join(dir, n)).find((f) => existsSync(f));
   if (found) return found;
-  const sharded = ['model.safetensors.index.json', 'pytorch_model.bin.index.json'].find((n) =>
-    existsSync(join(dir, n)),
-  );
   throw new NlpError('MODEL_FILE_MISSING', `no weights in ${dir}: looked for ${WEIGHT_FILES.join(', ')}`, {
     file: dir,
-    hint: sharded
-      ? `${sharded} means a sharded checkpoint, which is not supported: merge the shards into one model.safetensors`
-      : 'save the model with save_pretrained() (model.safetensors) or torch.save(model.state_dict(), "pytorch_model.bin")',
+    hint: 'save the model with save_pretrained() (model.safetensors) or torch.save(model.state_dict(), "pytorch_model.bin")',
   });
 }
 
