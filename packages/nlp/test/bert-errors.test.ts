@@ -168,6 +168,23 @@ describe('loading variants', () => {
     m.dispose();
   });
 
+  it('a folder with only vocab.txt (no tokenizer.json, as ERNIE 3.0 ships) tokenizes like the fast tokenizer', async () => {
+    const dir = await variant();
+    const vocab = JSON.parse(readFileSync(join(BERT, 'tokenizer.json'), 'utf8')).model.vocab as Record<
+      string,
+      number
+    >;
+    const byId = Object.entries(vocab).sort((a, b) => a[1] - b[1]);
+    writeFileSync(join(dir, 'vocab.txt'), `${byId.map(([t]) => t).join('\n')}\n`);
+    rmSync(join(dir, 'tokenizer.json'));
+    const m = await loadTextModel({ path: dir });
+    const ref = reference('bert');
+    const tok = m.tokenize(ref.sentences);
+    expect(tok.input_ids).toEqual(ref.input_ids);
+    expect(tok.attention_mask).toEqual(ref.attention_mask);
+    m.dispose();
+  });
+
   it("loadEncoder({ kind: 'bert', path }) embeds with the pooler (outputs[1]) and exposes the trainable model", async () => {
     const enc = (await loadEncoder({ kind: 'bert', path: BERT })) as TrainableTextEncoder;
     expect([enc.kind, enc.dim, enc.pooling, enc.trainable]).toEqual(['bert', 32, 'pooler', true]);

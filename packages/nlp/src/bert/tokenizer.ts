@@ -1,6 +1,8 @@
-import { basename, dirname, resolve, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { NlpError } from '../errors';
 import { resolveRuntime } from '../transformers-encoder';
+import { wordPieceTokenizerJson } from './vocab-tokenizer';
 
 /** Token ids of a padded batch, row-major; `token_type_ids` only when the tokenizer returns them. */
 export interface TokenBatch {
@@ -24,12 +26,20 @@ type TjsTokenizer = ((texts: string[], opts: Record<string, unknown>) => TjsEnco
   pad_token_id?: number | null;
 };
 
+type TokenizerClass = new (json: Record<string, unknown>, config: Record<string, unknown>) => TjsTokenizer;
+
 /**
  * The folder's tokenizer through transformers.js' `AutoTokenizer`, offline: `tokenizer.json` +
- * `tokenizer_config.json` are read from `dir`, nothing is downloaded (`allowRemoteModels = false`).
+ * `tokenizer_config.json` are read from `dir`, nothing is downloaded (`allowRemoteModels = false`). A folder
+ * with only a WordPiece `vocab.txt` (no tokenizer.json) gets transformers.js' `BertTokenizer` built from it.
  */
 export async function loadHfTokenizer(dir: string): Promise<HfTokenizer> {
   const { mod } = await resolveRuntime('auto');
+  if (!existsSync(join(dir, 'tokenizer.json')) && existsSync(join(dir, 'vocab.txt'))) {
+    const { json, config } = wordPieceTokenizerJson(dir);
+    const Bert = (mod as unknown as { BertTokenizer: TokenizerClass }).BertTokenizer;
+    return wrap(new Bert(json, config));
+  }
   const env = mod.env;
   const saved = { allowRemoteModels: env.allowRemoteModels, localModelPath: env.localModelPath };
   let tok: TjsTokenizer;
@@ -45,7 +55,7 @@ export async function loadHfTokenizer(dir: string): Promise<HfTokenizer> {
       `cannot load the tokenizer in ${dir}: ${(cause as Error).message}`,
       {
         file: dir,
-        hint: 'the folder needs tokenizer.json and tokenizer_config.json (a Hugging Face fast-tokenizer export)',
+        hint: 'the folder needs tokenizer.json (+ tokenizer_config.json), or a WordPiece vocab.txt',
         cause,
       },
     );
@@ -53,6 +63,10 @@ export async function loadHfTokenizer(dir: string): Promise<HfTokenizer> {
     env.allowRemoteModels = saved.allowRemoteModels;
     env.localModelPath = saved.localModelPath;
   }
+  return wrap(tok);
+}
+
+function wrap(tok: TjsTokenizer): HfTokenizer {
   return {
     padTokenId: tok.pad_token_id ?? null,
     encode(texts, maxLength) {
