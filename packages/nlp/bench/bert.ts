@@ -28,7 +28,7 @@ const arg = (name: string, fallback: number) => {
 const BATCH = arg('batch', 8);
 const SEQ = arg('seq', 128);
 const ROUNDS = arg('rounds', 3);
-const TOP = arg('top', 2);
+const TOP = Math.min(arg('top', 2), arg('layers', 12));
 const LAYERS = arg('layers', 12);
 /** PyTorch intra-op threads (0 = its default; TF.js wasm in Node always runs on one thread). */
 const TORCH_THREADS = arg('torch-threads', 0);
@@ -93,6 +93,11 @@ async function torchWorker(setup: object) {
   return { hello, ask, close: () => child.stdin.end() };
 }
 
+interface Timing {
+  ms: number;
+  cpuMs: number;
+}
+
 function tfjsSide(data: ReturnType<typeof batchData>) {
   const model = randomTextModel(CONFIG, { seed: 1 });
   const [ids, mask, types] = model.inputs({ input_ids: data.ids, attention_mask: data.mask });
@@ -125,10 +130,13 @@ function tfjsSide(data: ReturnType<typeof batchData>) {
     loss!.dataSync();
     loss!.dispose();
   };
-  const time = (f: () => void) => {
+  /** Wall and CPU milliseconds (CPU time is the work done, whatever else the machine runs). */
+  const time = (f: () => void): Timing => {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     f();
-    return performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
   };
   return {
     ops: {
@@ -145,7 +153,7 @@ function tfjsSide(data: ReturnType<typeof batchData>) {
           x.dispose();
         }),
       cached_step: () => time(() => step(cached)),
-    } as Record<string, () => number>,
+    } as Record<string, () => Timing>,
   };
 }
 
@@ -177,31 +185,42 @@ async function main() {
   if (torch) console.log(`PyTorch ${torch.hello.torch} on CPU, ${torch.hello.threads} threads`);
   else console.log('PyTorch: /usr/bin/python3 not found, TF.js only');
   const ops = ['forward', 'step', 'cached_step'];
-  const results: Record<string, { tfjs: number[]; torch: number[] }> = {};
+  const results: Record<string, { tfjs: Timing[]; torch: Timing[] }> = {};
   for (const op of ops) results[op] = { tfjs: [], torch: [] };
   // Round 0 warms both sides up (kernel compilation, allocator) and is not counted.
   for (let round = 0; round <= ROUNDS; round++) {
     const line: string[] = [];
     for (const op of ops) {
       const a = tfjs.ops[op]!();
-      const b = torch ? ((await torch.ask({ op })).ms as number) : Number.NaN;
+      const r = torch ? await torch.ask({ op }) : undefined;
+      const b = r ? { ms: r.ms as number, cpuMs: r.cpu_ms as number } : { ms: Number.NaN, cpuMs: Number.NaN };
       if (round > 0) {
         results[op]!.tfjs.push(a);
         results[op]!.torch.push(b);
       }
-      line.push(`${op} ${a.toFixed(0)}/${b.toFixed(0)} ms`);
+      line.push(
+        `${op} ${a.ms.toFixed(0)}/${b.ms.toFixed(0)} ms (cpu ${a.cpuMs.toFixed(0)}/${b.cpuMs.toFixed(0)})`,
+      );
     }
     console.log(
-      `${round === 0 ? 'warm-up' : `round ${round}`}: ${line.join(', ')}  (tfjs/torch; load ${load()})`,
+      `${round === 0 ? 'warm-up' : `round ${round}`}: ${line.join(', ')}  [tfjs/torch; load ${load()}]`,
     );
   }
   torch?.close();
-  console.log('\nmedian ms per batch      TF.js wasm   PyTorch CPU   ratio');
+  console.log(
+    '\nmedian per batch        TF.js wasm   PyTorch CPU   ratio   | CPU time: TF.js   PyTorch   ratio',
+  );
   for (const op of ops) {
-    const a = median(results[op]!.tfjs);
-    const b = median(results[op]!.torch);
+    const med = (side: 'tfjs' | 'torch', k: keyof Timing) => median(results[op]![side].map((t) => t[k]));
+    const [a, b, ca, cb] = [
+      med('tfjs', 'ms'),
+      med('torch', 'ms'),
+      med('tfjs', 'cpuMs'),
+      med('torch', 'cpuMs'),
+    ];
+    const f = (v: number, w: number) => v.toFixed(0).padStart(w);
     console.log(
-      `${op.padEnd(22)} ${a.toFixed(0).padStart(10)} ${b.toFixed(0).padStart(13)} ${(a / b).toFixed(1).padStart(7)}×`,
+      `${op.padEnd(22)} ${f(a, 10)} ${f(b, 13)} ${(a / b).toFixed(1).padStart(6)}×  | ${f(ca, 15)} ${f(cb, 9)} ${(ca / cb).toFixed(1).padStart(6)}×`,
     );
   }
   console.log(`load average (1/5/15 min): ${load()}; tf.memory().numTensors ${tf.memory().numTensors}`);

@@ -4,7 +4,7 @@
 Reads one JSON line with the setup ({"config", "input_ids", "attention_mask", "labels", "train_top"}), builds
 the same BERT-shaped model with the plain-torch reference modules of scripts/make-bert-fixtures.py, answers
 {"ready": ..., "threads": n, "torch": version}, then for each line {"op": "forward" | "step" | "cached_step"}
-runs it once and answers {"ms": time}. Semantics match bench/bert.ts:
+runs it once and answers {"ms": wall time, "cpu_ms": CPU time of the process}. Semantics match bench/bert.ts:
   forward      pooled output of the whole model, no grad
   step         embeddings + frozen layers under no_grad, then the top layers + pooler + linear head with grad,
                cross-entropy, backward, one Adam step
@@ -72,9 +72,10 @@ def main():
     print(json.dumps({"ready": True, "threads": torch.get_num_threads(), "torch": torch.__version__}), flush=True)
     for line in sys.stdin:
         op = json.loads(line)["op"]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         ops[op]()
-        print(json.dumps({"ms": (time.perf_counter() - t0) * 1000}), flush=True)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        print(json.dumps({"ms": wall * 1000, "cpu_ms": cpu * 1000}), flush=True)
 
 
 if __name__ == "__main__":
