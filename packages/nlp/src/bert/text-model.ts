@@ -113,6 +113,8 @@ export class BertTextModel {
   readonly encoder: tf.LayersModel;
   private readonly outputsModel: tf.LayersModel;
   private readonly hfLayers: Set<string>;
+  private readonly heads: tf.LayersModel[] = [];
+  private disposed = false;
 
   constructor(
     readonly graph: BertGraph,
@@ -213,7 +215,9 @@ export class BertTextModel {
    * It shares the encoder's layers, so training it fine-tunes this model's weights.
    */
   classifier(numClasses: number, head: HeadSpec = {}): tf.LayersModel {
-    const h = buildHead(this.dim, numClasses, head).apply(this.encoder.outputs[0]!) as tf.SymbolicTensor;
+    const headModel = buildHead(this.dim, numClasses, head);
+    this.heads.push(headModel);
+    const h = headModel.apply(this.encoder.outputs[0]!) as tf.SymbolicTensor;
     return tf.model({ inputs: this.graph.inputs, outputs: h, name: `${this.kind}_classifier` });
   }
 
@@ -230,7 +234,15 @@ export class BertTextModel {
     });
   }
 
+  /**
+   * Free the weights: the encoder's and those of every classifier head built by `classifier()`. TF.js layers
+   * shared by several models are freed once, so dispose this text model rather than its classifiers.
+   */
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    // A head model counts one reference for itself and one per classifier it was applied in.
+    for (const h of this.heads) while (h.dispose().refCountAfterDispose > 0);
     this.outputsModel.dispose();
   }
 }
