@@ -15,6 +15,7 @@ describe.each(
 )('%s from %s', (kind, weights) => {
   it('forward equals the PyTorch reference within 1e-4 (last_hidden_state and pooler, padded batch)', async () => {
     const ref = reference(kind);
+    const atStart = tf.memory().numTensors;
     const m = await loadTextModel({ path: fixtureDir(kind), weights });
     expect(m.kind).toBe(kind);
     // transformers.js' tokenizer (offline) gives the reference's ids and padding.
@@ -33,6 +34,8 @@ describe.each(
     }
     tf.dispose([out.lastHiddenState, out.poolerOutput!].filter(Boolean));
     expect(tf.memory().numTensors).toBe(before);
-    m.dispose();
+    m.classifier(2);
+    m.dispose(); // frees the encoder's weights and the classifier head's
+    expect(tf.memory().numTensors).toBe(atStart);
   });
 });
