@@ -16,7 +16,7 @@ export interface EmbedOptions {
 export interface TextEncoder {
   /** Stable identity for caches: kind, model name and a digest of the weights file. */
   readonly id: string;
-  readonly kind: 'transformers' | 'use-lite';
+  readonly kind: 'transformers' | 'use-lite' | 'bert' | 'ernie' | 'roberta' | 'distilbert';
   /** Embedding size. */
   readonly dim: number;
   /** How token states become one vector (`use` = the model's own pooling). */

@@ -15,7 +15,9 @@ export type NlpErrorCode =
   | 'DATA_UNKNOWN_LABEL'
   | 'DATA_SINGLE_CLASS'
   | 'DATA_EMPTY'
-  | 'CACHE_IO';
+  | 'CACHE_IO'
+  | 'UNKNOWN_MODEL_TYPE'
+  | 'WEIGHTS_MISMATCH';
 
 /** The one error class of @frostline/nlp: what was wrong, and (in `hint`) how to fix it. */
 export class NlpError extends FrostlineError {
@@ -26,7 +28,15 @@ export class NlpError extends FrostlineError {
   constructor(
     code: NlpErrorCode,
     message: string,
-    opts: { hint?: string; line?: number; file?: string; cause?: unknown } = {},
+    opts: {
+      hint?: string;
+      line?: number;
+      file?: string;
+      /** The key inside the file (a checkpoint tensor, a config field). */
+      path?: string;
+      details?: Record<string, unknown>;
+      cause?: unknown;
+    } = {},
   ) {
     const where = opts.file
       ? `${opts.file}${opts.line ? `:${opts.line}` : ''}: `
@@ -36,6 +46,8 @@ export class NlpError extends FrostlineError {
     super(code, `${where}${message}${opts.hint ? `\n  hint: ${opts.hint}` : ''}`, {
       ...(opts.hint !== undefined ? { hint: opts.hint } : {}),
       ...(opts.file !== undefined ? { file: opts.file } : {}),
+      ...(opts.path !== undefined ? { path: opts.path } : {}),
+      ...(opts.details !== undefined ? { details: opts.details } : {}),
       ...(opts.cause !== undefined ? { cause: opts.cause } : {}),
       userFault: code !== 'RUNTIME_BROKEN' && code !== 'CACHE_IO',
     });

@@ -89,7 +89,9 @@ describe('transformers.js model folder errors', () => {
     await rejects(load(TINY_BERT_DIR, { pooling: 'median' }), 'BAD_OPTION', /unknown pooling/);
     await rejects(load(TINY_BERT_DIR, { maxLength: 1000 }), 'BAD_OPTION', /exceeds the model's limit of 64/);
     await rejects(load(TINY_BERT_DIR, { runtime: 'onnx' }), 'BAD_OPTION', /unknown runtime/);
-    await rejects(loadEncoder({ kind: 'bert' } as never), 'BAD_OPTION', /unknown encoder kind/);
+    await rejects(loadEncoder({ kind: 'gpt' } as never), 'BAD_OPTION', /unknown encoder kind/);
+    // 'bert' is a kind now (the TF.js BERT family): without a folder it says what it needs.
+    await rejects(loadEncoder({ kind: 'bert' } as never), 'BAD_OPTION', /needs \{ path/);
   });
   it('refuses to mix the two runtimes in one process', async () => {
     await rejects(
