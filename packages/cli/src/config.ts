@@ -16,10 +16,14 @@ const ENCODER_SCHEMA = {
   type: 'object',
   required: ['kind'],
   props: {
-    kind: { type: 'string', enum: ['use-lite', 'transformers'] },
-    /** transformers: a local Hugging Face folder (config.json + onnx/) or a model id. */
+    kind: { type: 'string', enum: ['use-lite', 'transformers', 'bert', 'ernie', 'roberta', 'distilbert'] },
+    /**
+     * transformers: a local Hugging Face folder (config.json + onnx/) or a model id; bert / ernie / roberta /
+     * distilbert: a Hugging Face folder with PyTorch weights (config.json, model.safetensors or
+     * pytorch_model.bin, tokenizer.json), run in TF.js.
+     */
     model: nonEmpty,
-    pooling: { type: 'string', enum: ['cls', 'mean', 'max'] },
+    pooling: { type: 'string', enum: ['cls', 'mean', 'max', 'pooler'] },
     normalize: { type: 'boolean' },
     maxLength: positiveInt,
   },
@@ -268,11 +272,12 @@ function checkEncoder(raw: RawRunConfig, at: Where): EncoderConfig {
         ? { kind: 'use-lite' }
         : { kind: 'transformers', model: e }
       : { ...e };
-  if (encoder.kind !== 'transformers') {
-    if (encoder.model !== undefined) throw fail('encoder.model', "only for kind 'transformers'");
+  if (encoder.kind === 'use-lite') {
+    if (encoder.model !== undefined)
+      throw fail('encoder.model', "not for kind 'use-lite' (its weights ship with it)");
     return encoder;
   }
-  if (!encoder.model) throw fail('encoder.model', "is required for kind 'transformers'");
+  if (!encoder.model) throw fail('encoder.model', `is required for kind '${encoder.kind}'`);
   const abs = absolute(encoder.model, at.baseDir);
   if (existsSync(abs)) return { ...encoder, model: abs };
   if (looksLikePath(encoder.model)) {

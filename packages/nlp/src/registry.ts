@@ -1,7 +1,51 @@
+import type { BertKind } from './bert/config';
 import type { TextEncoder } from './encoder';
 import { NlpError } from './errors';
 import { loadEncoder } from './load-encoder';
 import type { Pooling } from './pooling';
+
+const BERT_FAMILY: ReadonlyArray<{ name: BertKind; description: string }> = [
+  { name: 'bert', description: 'a Hugging Face BERT folder (also MiniLM), in TF.js: trainable' },
+  {
+    name: 'ernie',
+    description: 'a Hugging Face ERNIE 3.0 folder (BERT + task-type embeddings), in TF.js: trainable',
+  },
+  { name: 'roberta', description: 'a Hugging Face RoBERTa folder, in TF.js: trainable' },
+  { name: 'distilbert', description: 'a Hugging Face DistilBERT folder, in TF.js: trainable' },
+];
+
+/** A BERT-family folder (config.json + model.safetensors or pytorch_model.bin + tokenizer.json), in TF.js. */
+function bertFamilyEntry(name: BertKind, description: string): EncoderEntry {
+  return Object.freeze({
+    name,
+    aliases: Object.freeze([]),
+    description,
+    source: {
+      kind: 'folder' as const,
+      layout: 'config.json + model.safetensors | pytorch_model.bin + tokenizer.json',
+    },
+    needsModel: true,
+    load: async (opts: LoadRegisteredEncoderOptions = {}) => {
+      if (!opts.model) {
+        throw new NlpError('BAD_OPTION', `encoder '${name}' needs a model folder`, {
+          hint: 'pass { model: "path/to/folder" } (a Hugging Face folder: config.json, weights, tokenizer.json)',
+        });
+      }
+      if (opts.pooling === 'max') {
+        throw new NlpError(
+          'POOLING_UNAVAILABLE',
+          `encoder '${name}' pools with 'pooler', 'cls' or 'mean', not 'max'`,
+        );
+      }
+      return loadEncoder({
+        kind: name,
+        path: opts.model,
+        ...(opts.pooling !== undefined ? { pooling: opts.pooling } : {}),
+        ...(opts.maxLength !== undefined ? { maxLength: opts.maxLength } : {}),
+      });
+    },
+  });
+}
 
 /**
  * The text encoders @frostline/nlp can load, in one table: names, other spellings, where the weights
@@ -26,7 +70,7 @@ export interface LoadRegisteredEncoderOptions {
 
 export interface EncoderEntry {
   /** Canonical name, also the `kind` of its `EncoderSpec`, e.g. `use-lite`. */
-  readonly name: 'use-lite' | 'transformers';
+  readonly name: 'use-lite' | 'transformers' | BertKind;
   readonly aliases: readonly string[];
   readonly description: string;
   readonly source: EncoderSource;
@@ -65,6 +109,7 @@ export const ENCODER_REGISTRY: readonly EncoderEntry[] = Object.freeze([
       });
     },
   }),
+  ...BERT_FAMILY.map((b) => bertFamilyEntry(b.name, b.description)),
 ]);
 
 /** Names of the encoders that load without a user-named model (usable as a bare `<model>` name). */

@@ -7,7 +7,14 @@ const TINY_BERT = fileURLToPath(new URL('./fixtures/tiny-bert', import.meta.url)
 
 describe('encoder registry', () => {
   it('lists the encoders, their sources and which need a model folder', () => {
-    expect(ENCODER_REGISTRY.map((e) => e.name)).toEqual(['use-lite', 'transformers']);
+    expect(ENCODER_REGISTRY.map((e) => e.name)).toEqual([
+      'use-lite',
+      'transformers',
+      'bert',
+      'ernie',
+      'roberta',
+      'distilbert',
+    ]);
     expect(builtinEncoderNames()).toEqual(['use-lite']);
     expect(findEncoder('use-lite')?.source).toEqual({
       kind: 'npm',
@@ -16,7 +23,31 @@ describe('encoder registry', () => {
     });
     expect(findEncoder('USE')?.name).toBe('use-lite');
     expect(findEncoder('huggingface')?.name).toBe('transformers');
-    expect(findEncoder('bert')).toBeUndefined();
+    expect(findEncoder('gpt')).toBeUndefined();
+    expect(ENCODER_REGISTRY.filter((e) => e.needsModel).map((e) => e.name)).toEqual([
+      'transformers',
+      'bert',
+      'ernie',
+      'roberta',
+      'distilbert',
+    ]);
+  });
+
+  it('a BERT-family entry loads a Hugging Face folder as a trainable TF.js encoder', async () => {
+    const ernie = fileURLToPath(new URL('./fixtures/hf/ernie', import.meta.url));
+    const encoder = await findEncoder('ernie')!.load({ model: ernie, pooling: 'cls' });
+    try {
+      expect(encoder.kind).toBe('ernie');
+      expect((encoder as { trainable?: boolean }).trainable).toBe(true);
+      const [v] = await encoder.embed(['a small test']);
+      expect(v!.length).toBe(encoder.dim);
+    } finally {
+      await encoder.dispose();
+    }
+    await expect(findEncoder('bert')!.load()).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    await expect(findEncoder('bert')!.load({ model: ernie, pooling: 'max' })).rejects.toMatchObject({
+      code: 'POOLING_UNAVAILABLE',
+    });
   });
 
   it('transformers without a model folder is a BAD_OPTION NlpError', async () => {
