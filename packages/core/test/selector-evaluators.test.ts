@@ -6,19 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { compileSelector, type ParamInfo, type Selector } from '../src/index';
 import { indexModel } from '../src/model';
+import { seededRandom } from '../src/random';
 import { globToRegExp, matchIndex, parseSelector } from '../src/selectors/index';
 
-/** mulberry32: small, fast, good enough to spread test cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** core's mulberry32: spreads the test cases, the same ones on every run. */
+const prng = seededRandom;
 
 type Rand = () => number;
 const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;

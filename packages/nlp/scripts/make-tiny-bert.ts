@@ -12,9 +12,11 @@
  * 2 × [self-attention (2 heads, additive mask) → Add+LayerNorm → Dense-GELU(erf)-Dense → Add+LayerNorm]
  * → `last_hidden_state`; plus the BERT pooler (tanh Dense on [CLS]) → `pooler_output`.
  */
+
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '@frostline/core';
 import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;
@@ -70,17 +72,8 @@ export function tinyBertVocab(): string[] {
   return out;
 }
 
-/** mulberry32: small, seedable, identical on every platform. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** core's mulberry32: seedable, identical on every platform (the fixture's weights depend on it). */
+const rng = seededRandom;
 
 export interface TinyBertWeights {
   vocab: string[];
