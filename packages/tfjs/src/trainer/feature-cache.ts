@@ -6,7 +6,7 @@ import type { XY } from '../data';
 import { type OpenedEngine, openEngine } from '../engines/select';
 import { extractToStore, type PrefixForward, StoredFeatures } from '../feature-store/features';
 import { CheckedStream, type StreamSource } from '../feature-store/source';
-import { FeatureStore } from '../feature-store/store';
+import { type EntryManifest, FeatureStore } from '../feature-store/store';
 import { runFlat } from '../graph';
 import { nodeCrypto } from '../node';
 import type { TrainBus } from './bus';
@@ -56,7 +56,13 @@ export async function buildStoredCache(
     const source = splitSource(run, split);
     if (source) plans.push(await planSplit(source, split, prefixHash, cut));
   }
-  const missing = plans.filter((p) => !store.lookup(p.key));
+  // Each entry is verified (sizes and checksums of every shard) once: here, or as it is written.
+  const manifests = new Map<string, EntryManifest>();
+  for (const p of plans) {
+    const found = store.lookup(p.key);
+    if (found) manifests.set(p.key, found);
+  }
+  const missing = plans.filter((p) => !manifests.has(p.key));
   let opened: OpenedEngine | undefined;
   if (missing.length > 0) {
     opened = await openEngine(
@@ -65,7 +71,7 @@ export async function buildStoredCache(
     );
     try {
       const forward = prefixForward(run, cut, opened);
-      for (const p of missing) await extractSplit(store, p, forward, bus, epoch);
+      for (const p of missing) manifests.set(p.key, await extractSplit(store, p, forward, bus, epoch));
     } finally {
       await opened.dispose();
     }
@@ -73,15 +79,9 @@ export async function buildStoredCache(
   const readers: Partial<Record<Split, CachedRows>> = {};
   try {
     for (const p of plans) {
-      const manifest = store.lookup(p.key);
-      if (!manifest) {
-        throw new Error(
-          `feature-cache entry ${p.key} vanished right after it was built (evicted by maxBytes?)`,
-        );
-      }
       readers[p.split] = await StoredFeatures.open(
         store,
-        manifest,
+        manifests.get(p.key)!,
         p.persistent ? undefined : () => store.clear([p.key]),
       );
     }
@@ -191,8 +191,8 @@ async function extractSplit(
   forward: PrefixForward,
   bus: TrainBus,
   epoch: number,
-): Promise<void> {
-  await extractToStore(store, p.key, p.stream, forward, {
+): Promise<EntryManifest> {
+  const { manifest } = await extractToStore(store, p.key, p.stream, forward, {
     describe: { split: p.split, data: p.stream.identity ?? '(one-run stream)' },
     onProgress: (pr) =>
       bus.emit({
@@ -205,6 +205,7 @@ async function extractSplit(
         examplesPerSec: pr.ms > 0 ? (pr.rows * 1000) / pr.ms : 0,
       }),
   });
+  return manifest;
 }
 
 /** Cached rows of a stream kept in memory (browsers, where there is no file system): features and labels. */
