@@ -85,6 +85,8 @@ export function createTrainProgress(opts: TrainProgressOptions): TrainProgress {
         }
         case 'cache':
           if (e.status !== 'hit') bar.log(`activation cache ${e.status}: ${e.reason}`);
+          // A later build (a schedule moved the cut) extracts again from its start.
+          extracted.split = '';
           break;
         case 'extract':
           extractProgress(bar, e, epochs, extracted);
@@ -137,21 +139,26 @@ function extractProgress(
       : undefined;
   const etaText =
     eta !== undefined ? `ETA ${eta < 90 ? `${eta.toFixed(0)}s` : `${(eta / 60).toFixed(1)} min`}` : '';
+  // A new split starts: draw at once (later updates are throttled), and count its quarters afresh.
+  const first = logged.split !== e.split;
+  if (first) Object.assign(logged, { split: e.split, quarter: 0 });
   if (bar.isTTY) {
-    bar.update({
-      epoch: e.epoch,
-      epochs,
-      batch: e.rows,
-      ...(e.total !== undefined ? { batches: e.total } : {}),
-      label: `frozen features (${e.split})`,
-      examplesPerSec: e.examplesPerSec,
-      rateUnit: 'img/s',
-      note: etaText,
-    });
+    bar.update(
+      {
+        epoch: e.epoch,
+        epochs,
+        batch: e.rows,
+        ...(e.total !== undefined ? { batches: e.total } : {}),
+        label: `frozen features (${e.split})`,
+        examplesPerSec: e.examplesPerSec,
+        rateUnit: 'img/s',
+        note: etaText,
+      },
+      first,
+    );
     return;
   }
   if (e.total === undefined || e.total === 0) return;
-  if (logged.split !== e.split) Object.assign(logged, { split: e.split, quarter: 0 });
   const quarter = Math.floor((e.rows / e.total) * 4);
   if (quarter <= logged.quarter) return;
   logged.quarter = quarter;

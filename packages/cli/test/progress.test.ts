@@ -86,4 +86,35 @@ describe('progress', () => {
       .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.type)).toEqual(['start', 'epochStart', 'batchEnd', 'epochEnd', 'end']);
   });
+
+  it('shows the frozen prefix extraction: a live bar with img/s and ETA on a TTY, a line per quarter in logs', () => {
+    const extract = (rows: number, split: 'train' | 'validation' = 'train', total = 400): TrainEvent => ({
+      type: 'extract',
+      epoch: 0,
+      split,
+      rows,
+      total,
+      ms: rows * 10,
+      examplesPerSec: 100,
+    });
+    const tty = new BufferStream();
+    const live = createTrainProgress({ stream: tty, tty: true, color: false });
+    live.onEvent({ type: 'epochStart', epoch: 0, epochs: 3 });
+    live.onEvent(extract(100));
+    expect(tty.text).toContain('frozen features (train) 100/400');
+    expect(tty.text).toContain('100 img/s');
+    expect(tty.text).toContain('ETA 3s');
+
+    const plain = new BufferStream();
+    const p = createTrainProgress({ stream: plain });
+    for (const rows of [50, 100, 150, 200, 390, 400]) p.onEvent(extract(rows));
+    p.onEvent(extract(40, 'validation', 40));
+    expect(plain.text.trim().split('\n')).toEqual([
+      'frozen features (train): 100/400 (100 img/s, ETA 3s)',
+      'frozen features (train): 200/400 (100 img/s, ETA 2s)',
+      'frozen features (train): 390/400 (100 img/s, ETA 0s)',
+      'frozen features (train): 400/400 (100 img/s)',
+      'frozen features (validation): 40/40 (100 img/s)',
+    ]);
+  });
 });
