@@ -59,7 +59,8 @@ export function header(plan: Plan, target: string): string[] {
  */
 export function planData(plan: Plan, lr: number, statistics?: (name: string) => boolean): string[] {
   const isStat = statistics ?? (() => false);
-  const stats = plan.entries.filter((e) => e.kind === 'parameter' && isStat(e.name)).map((e) => e.name);
+  // Parameters (a list that marked nothing) or buffers (core recognises the names): statistics either way.
+  const stats = plan.entries.filter((e) => isStat(e.name)).map((e) => e.name);
   return [
     '',
     `LR = ${pyFloat(lr)}`,

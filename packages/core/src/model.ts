@@ -129,6 +129,19 @@ function describe(v: unknown): string {
 export { describe as describeValue };
 
 /**
+ * Paddle's BatchNorm lists its moving statistics in `named_parameters()` as `<bn>._mean` / `<bn>._variance`
+ * (with `stop_gradient=True`): statistics, not parameters. Named that way and not marked, they are buffers.
+ */
+function isPaddleBnStatistic(name: string): boolean {
+  return (
+    name.endsWith('._mean') ||
+    name.endsWith('._variance') ||
+    name.endsWith('/_mean') ||
+    name.endsWith('/_variance')
+  );
+}
+
+/**
  * Validate and index a parameter list. Throws `PolicyError` (`INVALID_TYPE`, `DUPLICATE_PARAMETER`,
  * `EMPTY_MODEL`) with a path like `params[3].shape`.
  */
@@ -382,7 +395,7 @@ export function indexModel(params: unknown, opts: { allowEmpty?: boolean } = {})
     if (kind !== undefined && kind !== 'parameter' && kind !== 'buffer') {
       fail(i, 'kind', `kind must be 'parameter' or 'buffer', got ${describe(kind)}`);
     }
-    if (kind === 'buffer') isBuffer[i] = 1;
+    if (kind === 'buffer' || (kind === undefined && isPaddleBnStatistic(nm))) isBuffer[i] = 1;
     if ((p as Record<string, unknown>).fixed === true) isFixed[i] = 1;
     if (layerType !== undefined && typeof layerType !== 'string') {
       fail(i, 'layerType', `layerType must be a string, got ${describe(layerType)}`);

@@ -32,7 +32,7 @@ import type {
 } from './types';
 
 const BN_TYPE = /batch_?norm/i;
-const BN_BUFFER = /^(moving|running)_(mean|var|variance)$/;
+const BN_BUFFER = /^(?:(moving|running)_(mean|var|variance)|_mean|_variance)$/;
 
 /** Whether a layer is a BatchNorm layer: by its type, or (untyped lists) by its moving-stat buffers. */
 function isBnLayer(ix: ModelIndex, l: number): boolean {

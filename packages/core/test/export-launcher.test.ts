@@ -366,6 +366,19 @@ describe("Paddle: BatchNorm's _mean/_variance in named_parameters() are statisti
   const block = (name: string) =>
     code.slice(code.indexOf(`${name} = `), code.indexOf('\n]', code.indexOf(`${name} = `)));
 
+  it('the plan counts them as statistics (buffers), not parameters', () => {
+    const stats = plan.entries.filter((e) => /_mean$|_variance$/.test(e.name));
+    expect(stats.map((e) => [e.name, e.kind, e.trainable])).toEqual([
+      ['backbone.bn._mean', 'buffer', false],
+      ['backbone.bn._variance', 'buffer', false],
+      ['layer4.bn._mean', 'buffer', false],
+      ['layer4.bn._variance', 'buffer', false],
+    ]);
+    // 2 × (conv 144 + BN weight 4 + bias 4) parameters; the 4 × 4 statistics are buffers.
+    expect(plan.summary.totalParams).toBe(304);
+    expect(plan.summary.trainableParams).toBe(152);
+  });
+
   it('never frozen or unfrozen by name, never in an LR group, listed as statistics', () => {
     assertPython(code);
     expect(block('FROZEN')).not.toMatch(/_mean|_variance/);
