@@ -43,6 +43,7 @@ const common = {
   policy: { rules: [{ freeze: '**' }, { unfreeze: 'head' }] },
   onEvent,
   seed: 1,
+  ...(args.engine ? { engine: args.engine as 'auto' | 'onnxruntime' | 'workers' | 'tfjs' } : {}),
 };
 let result: Awaited<ReturnType<typeof train>>;
 if (mode === 'memory') {
