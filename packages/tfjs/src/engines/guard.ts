@@ -26,10 +26,10 @@ export interface GuardResult {
 }
 
 /**
- * Wraps a chosen engine with the exactness guard: the first batch runs on both the engine and the TF.js
- * reference; when their outputs differ by more than `tolerance` (relative to the output's scale, as
- * float32) — or the engine throws, then or later — every batch from then on runs on TF.js, and
- * `fallback` says why. The reference costs one extra batch, once.
+ * Wraps a chosen engine with the exactness guard: the first batch runs on the engine, and its first
+ * GUARD_ROWS rows also on the TF.js reference; when their outputs differ by more than `tolerance` (relative
+ * to the output's scale, as float32) — or the engine throws, then or later — every batch from then on runs
+ * on TF.js, and `fallback` says why. The reference costs a few rows, once.
  */
 export class GuardedEngine {
   private active: FrozenEngine;
