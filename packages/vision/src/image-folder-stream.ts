@@ -75,6 +75,8 @@ export async function imageFolderStream(
   const batchSize = positiveInt(opts.batchSize, 'batchSize', 32);
   const prefetch = positiveInt(opts.prefetch, 'prefetch', 2, 0);
   const listing = await listImageFolder(root, opts);
+  // Fails once with MISSING_PEER when sharp is not installed, before any batch is asked for.
+  await loadSharp();
   const { train, validation } = splitListing(listing, opts.valSplit ?? 0.2);
   const [fs, path, { createHash }] = await Promise.all([
     nodeImport<typeof import('node:fs/promises')>('node:fs/promises'),
@@ -225,22 +227,10 @@ async function decodeOne(
       channels: ctx.shape[2] as 1 | 3,
     });
   } catch (err) {
-    if (err instanceof VisionError && err.code === 'MISSING_PEER') throw err;
-    const gone =
-      (err as { code?: string }).code === 'ENOENT' || /no such file|missing|ENOENT/i.test(String(err));
-    if (ctx.strict) {
-      throw err instanceof VisionError
-        ? err
-        : new VisionError(
-            'UNREADABLE_IMAGE',
-            `imageFolder: cannot read ${f.file}: ${(err as Error).message}`,
-          );
-    }
-    const reason = gone
-      ? 'the file was removed after the folder was listed'
-      : err instanceof VisionError
-        ? err.message.split('\n')[0]!
-        : String(err);
+    // As in the in-memory loader: only a bad (or vanished) image is skipped; anything else stops the run.
+    if (ctx.strict || !(err instanceof VisionError && err.code === 'UNREADABLE_IMAGE')) throw err;
+    const gone = /no such file|missing|ENOENT/i.test(err.message);
+    const reason = gone ? 'the file was removed after the folder was listed' : err.message.split('\n')[0]!;
     unreadable.add(f.file);
     ctx.report.loaded--;
     ctx.report.classes[f.cls]!.loaded--;
