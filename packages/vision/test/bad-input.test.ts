@@ -111,7 +111,7 @@ describe('bad inputs to imageFolder', () => {
     expect(treeHash(root), 'nothing on disk changed').toBe(before);
   });
 
-  it('without sharp: MISSING_PEER once, no per-file warnings', async () => {
+  it('without sharp: MISSING_PEER once, no per-file warnings (in memory and streaming)', async () => {
     const real = peerImports.sharp;
     peerImports.sharp = () =>
       Promise.reject(
@@ -120,12 +120,15 @@ describe('bad inputs to imageFolder', () => {
     resetPeerCache();
     const warnings: string[] = [];
     try {
-      const err = await imageFolder(path.join(root, 'good'), { onWarning: (m) => warnings.push(m) }).catch(
-        (e: unknown) => e,
-      );
-      expect(err).toBeInstanceOf(VisionError);
-      expect((err as VisionError).code).toBe('MISSING_PEER');
-      expect((err as Error).message).toContain('"sharp"');
+      for (const stream of [false, true]) {
+        const err = await imageFolder(path.join(root, 'good'), {
+          onWarning: (m) => warnings.push(m),
+          ...(stream ? { stream: true as const } : {}),
+        }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(VisionError);
+        expect((err as VisionError).code).toBe('MISSING_PEER');
+        expect((err as Error).message).toContain('"sharp"');
+      }
       expect(warnings).toEqual([]);
     } finally {
       peerImports.sharp = real;
