@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { decodeElements, tfDTypeOf, type WeightDType } from './dtypes';
-import { type ByteSource, weightsError } from './source';
+import { type ByteSource, unknownKeyError, weightsError } from './source';
 
 /** What a checkpoint says about one tensor, known without reading its data. */
 export interface WeightEntry {
@@ -59,15 +59,7 @@ export function createReader(
   const byKey = new Map(entries.map((e) => [e.key, e]));
   const get = (key: string): IndexedEntry => {
     const e = byKey.get(key);
-    if (!e) {
-      throw weightsError(
-        'WEIGHTS_UNKNOWN_KEY',
-        source,
-        key,
-        'no such tensor in the checkpoint',
-        `reader.keys() lists the ${byKey.size} tensors it has.`,
-      );
-    }
+    if (!e) throw unknownKeyError(source, key, byKey.size);
     return e;
   };
   const read = async (key: string): Promise<WeightData> => {

@@ -1,7 +1,7 @@
 import { FrostlineTfjsError } from '../errors';
 import { nodeFs, nodePath } from '../node';
 import type { CheckpointReader } from './reader';
-import { weightsError } from './source';
+import { unknownKeyError, weightsError } from './source';
 
 /**
  * Open a sharded Hugging Face checkpoint through its index (`model.safetensors.index.json` or
@@ -60,14 +60,7 @@ export async function openShardedCheckpoint(
   }
   const get = (key: string): CheckpointReader => {
     const r = owner.get(key);
-    if (!r)
-      throw weightsError(
-        'WEIGHTS_UNKNOWN_KEY',
-        indexFile,
-        key,
-        'no such tensor in the checkpoint',
-        `reader.keys() lists the ${owner.size} tensors it has.`,
-      );
+    if (!r) throw unknownKeyError(indexFile, key, owner.size);
     return r;
   };
   const first = [...shards.values()][0];

@@ -33,6 +33,21 @@ export function weightsError(
   });
 }
 
+/** A key the checkpoint does not hold (one reader or a sharded set of `count` tensors). */
+export function unknownKeyError(
+  source: { name: string } | string,
+  key: string,
+  count: number,
+): FrostlineTfjsError {
+  return weightsError(
+    'WEIGHTS_UNKNOWN_KEY',
+    source,
+    key,
+    'no such tensor in the checkpoint',
+    `reader.keys() lists the ${count} tensors it has.`,
+  );
+}
+
 function checkRange(src: { name: string; size: number }, offset: number, length: number, key?: string) {
   const ok = Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= 0 && length >= 0;
   if (!ok || offset + length > src.size) {
